@@ -1,0 +1,57 @@
+import { CfnOutput, type RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { DeliveryTable } from './constructs/delivery-table.js';
+import { WebhookIngest } from './constructs/webhook-ingest.js';
+
+export interface PaytiaWebhookStackProps extends StackProps {
+  /** @default 50 requests per second */
+  readonly throttleRateLimit?: number;
+  /** @default 100 requests */
+  readonly throttleBurstLimit?: number;
+  /** @default '' (any source) */
+  readonly allowedSourceCidrs?: string;
+  /** @default 262144 */
+  readonly maxBodyBytes?: number;
+  /** @default 400 */
+  readonly retentionDays?: number;
+  /** @default RetentionDays.THREE_MONTHS */
+  readonly logRetention?: RetentionDays;
+  /** @default RemovalPolicy.RETAIN */
+  readonly tableRemovalPolicy?: RemovalPolicy;
+}
+
+/** The Paytia webhook receiver and auditor: one stack, one construct per job. */
+export class PaytiaWebhookStack extends Stack {
+  readonly deliveries: DeliveryTable;
+  readonly ingest: WebhookIngest;
+
+  constructor(scope: Construct, id: string, props: PaytiaWebhookStackProps = {}) {
+    super(scope, id, props);
+    this.deliveries = new DeliveryTable(this, 'deliveries', { removalPolicy: props.tableRemovalPolicy });
+    this.ingest = new WebhookIngest(this, 'ingest', {
+      table: this.deliveries.table,
+      throttleRateLimit: props.throttleRateLimit,
+      throttleBurstLimit: props.throttleBurstLimit,
+      allowedSourceCidrs: props.allowedSourceCidrs,
+      maxBodyBytes: props.maxBodyBytes,
+      retentionDays: props.retentionDays,
+      logRetention: props.logRetention,
+    });
+
+    // Output names are stable: operators and the CLI read them by name.
+    new CfnOutput(this, 'WebhookBaseUrl', {
+      description:
+        "Paytia's webhook_url is this followed by the token; webhook_url_transaction adds /transaction",
+      value: this.ingest.webhookBaseUrl,
+    });
+    new CfnOutput(this, 'WebhookTokenSecretName', {
+      description: 'Secrets Manager secret holding the webhook path token',
+      value: this.ingest.tokenSecret.secretName,
+    });
+    new CfnOutput(this, 'DeliveriesTableName', {
+      description: 'DynamoDB table of deliveries',
+      value: this.deliveries.table.tableName,
+    });
+  }
+}

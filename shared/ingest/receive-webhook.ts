@@ -1,0 +1,184 @@
+import { SecretUnavailableError } from '../secrets/cached-secret.js';
+import type { DeliveryStore, WebhookRoute } from '../store/delivery-store.js';
+import { StoreUnavailableError } from '../store/delivery-store.js';
+import type { SignatureVerifier } from './signature.js';
+import type { SourceAllowList } from './source-allow-list.js';
+import { matchesAnyToken } from './tokens.js';
+import { deliveryIdFor, eventKeyFor, extractFields, parseBody } from './webhook.js';
+
+/** A webhook request as it reached us, whatever carried it (API Gateway, the local server). */
+export interface WebhookRequest {
+  /** Which URL it was posted to; undefined when it matched neither. */
+  route: WebhookRoute | undefined;
+  /** The secret token from the URL path. */
+  pathToken: string | undefined;
+  sourceIp: string;
+  requestId: string;
+  /** Header names in lower case. */
+  headers: Readonly<Record<string, string>>;
+  body: Uint8Array;
+}
+
+export interface WebhookResponse {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** Why a request was turned away, as a metric dimension and a log field. */
+export type RejectionReason =
+  | 'unknown_route'
+  | 'bad_token'
+  | 'source_not_allowed'
+  | 'too_large'
+  | 'bad_signature';
+
+export interface ReceiverMetrics {
+  stored(): void;
+  duplicate(): void;
+  rejected(reason: RejectionReason): void;
+  storeFailed(): void;
+}
+
+export interface ReceiverLogger {
+  info(message: string, extra: Record<string, unknown>): void;
+  warn(message: string, extra: Record<string, unknown>): void;
+  error(message: string, extra: Record<string, unknown>): void;
+}
+
+export interface ReceiverDependencies {
+  store: DeliveryStore;
+  /** The path tokens currently accepted (current and, during a rotation, previous). */
+  acceptedTokens: () => Promise<readonly string[]>;
+  sourceAllowList: SourceAllowList;
+  /** Checked only when configured; Paytia's own signing scheme is not published yet. */
+  signatureVerifier?: SignatureVerifier;
+  maxBodyBytes: number;
+  clock: () => Date;
+  logger: ReceiverLogger;
+  metrics: ReceiverMetrics;
+}
+
+/** Headers never stored: credentials of any kind have no business in a delivery record. */
+const UNSTORED_HEADERS = new Set([
+  'authorization',
+  'cookie',
+  'x-api-key',
+  'access-token',
+  'proxy-authorization',
+]);
+const MAX_HEADER_VALUE = 2048;
+
+/**
+ * Takes a webhook into the store in one durable write and answers. The order of checks is cheapest
+ * first, and nothing is stored for a request that fails one: source, token, size, signature.
+ *
+ * Answers: 200 stored (also for bodies we cannot parse: they are kept, and refusing them would
+ * make Paytia retry for 24 hours); 404 wrong token or route, with no detail; 403 source not
+ * allowed; 413 too large; 401 bad signature; 503 when we could not store it or could not check
+ * the token, so Paytia tries again. Nothing else answers 5xx.
+ */
+export function createWebhookReceiver(deps: ReceiverDependencies) {
+  const reject = (reason: RejectionReason, statusCode: number, extra: Record<string, unknown>) => {
+    deps.metrics.rejected(reason);
+    deps.logger.warn('webhook rejected', { reason, ...extra });
+    return bare(statusCode);
+  };
+
+  return async function receiveWebhook(request: WebhookRequest): Promise<WebhookResponse> {
+    const context = { requestId: request.requestId, sourceIp: request.sourceIp, route: request.route };
+    try {
+      if (request.route === undefined) return reject('unknown_route', 404, context);
+      if (!deps.sourceAllowList.allows(request.sourceIp)) return reject('source_not_allowed', 403, context);
+      const token = request.pathToken ?? '';
+      if (token === '' || !matchesAnyToken(token, await deps.acceptedTokens())) {
+        return reject('bad_token', 404, context);
+      }
+      if (request.body.length > deps.maxBodyBytes) {
+        return reject('too_large', 413, { ...context, bodyBytes: request.body.length });
+      }
+      if (deps.signatureVerifier && !(await deps.signatureVerifier.verify(request.body, request.headers))) {
+        return reject('bad_signature', 401, context);
+      }
+
+      const contentType = request.headers['content-type'];
+      const parsed = parseBody(request.body, contentType);
+      const fields = extractFields(parsed);
+      const deliveryId = deliveryIdFor(request.body, parsed);
+      const recorded = await deps.store.recordReceipt({
+        deliveryId,
+        route: request.route,
+        receivedAt: deps.clock(),
+        sourceIp: request.sourceIp,
+        requestId: request.requestId,
+        body: request.body,
+        contentType,
+        headers: keptHeaders(request.headers),
+        format: parsed.format,
+        parsed: parsed.parsed,
+        fields,
+        eventKey: eventKeyFor(fields, parsed),
+      });
+
+      if (recorded.duplicate) deps.metrics.duplicate();
+      else deps.metrics.stored();
+      deps.logger.info(recorded.duplicate ? 'webhook duplicate recorded' : 'webhook stored', {
+        ...context,
+        deliveryId,
+        referenceId: fields.referenceId,
+        transactionId: fields.transactionId,
+        cdrId: fields.cdrId,
+        format: parsed.format,
+        parsed: parsed.parsed,
+        receiptCount: recorded.receiptCount,
+      });
+      return json(200, { received: true, deliveryId, duplicate: recorded.duplicate });
+    } catch (error) {
+      return failure(error, context);
+    }
+  };
+
+  function failure(error: unknown, context: Record<string, unknown>): WebhookResponse {
+    // Details go to the log; the answer is fixed text. Paytia retries any non-2xx answer.
+    if (error instanceof StoreUnavailableError) {
+      deps.metrics.storeFailed();
+      deps.logger.error('webhook not stored: store unavailable', { ...context, error: describe(error) });
+      return { ...json(503, { message: 'Service Unavailable' }), headers: retryLater };
+    }
+    if (error instanceof SecretUnavailableError) {
+      deps.logger.error('webhook not checked: token secret unavailable', {
+        ...context,
+        error: describe(error),
+      });
+      return { ...json(503, { message: 'Service Unavailable' }), headers: retryLater };
+    }
+    deps.logger.error('webhook failed unexpectedly', { ...context, error: describe(error) });
+    return json(500, { message: 'Internal Server Error' });
+  }
+}
+
+const retryLater = { 'content-type': 'application/json', 'retry-after': '60' };
+
+function json(statusCode: number, body: unknown): WebhookResponse {
+  return { statusCode, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) };
+}
+
+/** Rejections carry no body: an unauthenticated caller learns nothing from them. */
+function bare(statusCode: number): WebhookResponse {
+  return { statusCode, headers: {}, body: '' };
+}
+
+function keptHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) {
+    if (!UNSTORED_HEADERS.has(name)) kept[name] = value.slice(0, MAX_HEADER_VALUE);
+  }
+  return kept;
+}
+
+/** An error's name, message and cause's name, for a log line. Our errors never carry secrets. */
+function describe(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { name: typeof error };
+  const cause = error.cause instanceof Error ? { cause: `${error.cause.name}: ${error.cause.message}` } : {};
+  return { name: error.name, message: error.message, ...cause };
+}

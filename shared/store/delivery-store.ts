@@ -1,0 +1,39 @@
+import type { BodyFormat, WebhookFields } from '../ingest/webhook.js';
+
+/** Which of Paytia's two URLs a delivery came through. */
+export type WebhookRoute = 'webhook_url' | 'webhook_url_transaction';
+
+/** One receipt of a webhook, as the ingest function records it. */
+export interface DeliveryReceipt {
+  deliveryId: string;
+  route: WebhookRoute;
+  receivedAt: Date;
+  sourceIp: string;
+  requestId: string;
+  /** The exact bytes received (base64 already decoded). */
+  body: Uint8Array;
+  contentType?: string;
+  /** Request headers worth keeping, lower-case names, credentials removed. */
+  headers: Record<string, string>;
+  format: BodyFormat;
+  parsed: boolean;
+  fields: WebhookFields;
+  eventKey?: string;
+}
+
+export interface RecordedReceipt {
+  /** True when an earlier receipt of the same delivery was already stored. */
+  duplicate: boolean;
+  /** Receipts of this delivery so far, this one included. */
+  receiptCount: number;
+}
+
+/** Where deliveries live. The ingest path needs one call, and one write, per receipt. */
+export interface DeliveryStore {
+  recordReceipt(receipt: DeliveryReceipt): Promise<RecordedReceipt>;
+}
+
+/** The store could not durably record a receipt; the sender must try again. */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
+}

@@ -1,0 +1,167 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ScanCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { localDynamoDbClient } from '../../local/dynamodb.js';
+import { printed, type RunningCommand, runNpm } from '../support/npm-start.js';
+
+const TOKEN = 'e2e-token-0123456789abcdef';
+const READY = 'Press Ctrl-C to stop.';
+const freshPorts = { PORT: '0', LOCAL_DYNAMODB_PORT: '0' };
+
+async function scanDeliveries(endpoint: string, tableName: string) {
+  const client = localDynamoDbClient(endpoint);
+  try {
+    const answer = await client.send(new ScanCommand({ TableName: tableName, ConsistentRead: true }));
+    return answer.Items ?? [];
+  } finally {
+    client.destroy();
+  }
+}
+
+function post(url: string, body: string, contentType?: string) {
+  return fetch(url, { method: 'POST', body, headers: contentType ? { 'content-type': contentType } : {} });
+}
+
+describe('npm start: the local receiver as a user runs it', () => {
+  let receiver: RunningCommand;
+  let webhookUrl: string;
+  let transactionUrl: string;
+  let dynamoDbEndpoint: string;
+
+  beforeAll(async () => {
+    receiver = runNpm(['start'], { ...freshPorts, WEBHOOK_TOKEN: TOKEN });
+    const output = await receiver.waitFor(READY);
+    webhookUrl = printed(output, 'webhook_url');
+    transactionUrl = printed(output, 'webhook_url_transaction');
+    dynamoDbEndpoint = printed(output, 'DynamoDB endpoint');
+  });
+
+  afterAll(async () => {
+    await receiver.interrupt();
+  });
+
+  it('prints both webhook URLs with the token, and the DynamoDB endpoint', () => {
+    expect(webhookUrl).toMatch(new RegExp(`^http://127\\.0\\.0\\.1:\\d+/webhooks/paytia/${TOKEN}$`));
+    expect(transactionUrl).toBe(`${webhookUrl}/transaction`);
+    expect(dynamoDbEndpoint).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(receiver.output()).toContain('table paytia-webhooks');
+  });
+
+  it('stores JSON and form webhooks, counts a retry, and refuses a wrong token', async () => {
+    // Prepare
+    const finalState = JSON.stringify({
+      transaction_id: 'txn_e2e_1',
+      reference_number: 'INV-E2E-1',
+      reference_id: 'R-E2E-1',
+      status: 'completed',
+      amount: '150.00',
+      currency: 'GBP',
+      timestamp: '2026-04-23T10:30:00Z',
+    });
+    const stage = 'payment_stage=amount_verify&reference_id=R-E2E-1&amount_verify=accepted';
+
+    // Act
+    const first = await post(webhookUrl, finalState, 'application/json');
+    const retry = await post(webhookUrl, finalState, 'application/json');
+    const form = await post(transactionUrl, stage, 'application/x-www-form-urlencoded');
+    const forged = await post(
+      webhookUrl.replace(TOKEN, 'forged-token-0123456789abcd'),
+      finalState,
+      'application/json',
+    );
+    const wrongMethod = await fetch(webhookUrl);
+
+    // Assess
+    expect(first.status).toBe(200);
+    const firstAnswer = (await first.json()) as { deliveryId: string };
+    expect(firstAnswer).toEqual({
+      received: true,
+      deliveryId: expect.stringMatching(/^[0-9a-f]{64}$/),
+      duplicate: false,
+    });
+    expect(await retry.json()).toEqual({ ...firstAnswer, duplicate: true });
+    expect(form.status).toBe(200);
+    expect(forged.status).toBe(404);
+    expect(await forged.text()).toBe('');
+    expect(wrongMethod.status).toBe(404);
+
+    const items = await scanDeliveries(dynamoDbEndpoint, 'paytia-webhooks');
+    expect(items).toHaveLength(2);
+    const stored = items.find((item) => item.deliveryId?.S === firstAnswer.deliveryId);
+    expect(stored?.receiptCount).toEqual({ N: '2' });
+    expect(stored?.transactionId).toEqual({ S: 'txn_e2e_1' });
+    expect(Buffer.from(stored?.body?.B ?? []).toString()).toBe(finalState);
+    const stageItem = items.find((item) => item.deliveryId?.S !== firstAnswer.deliveryId);
+    expect(stageItem?.routes).toEqual({ SS: ['webhook_url_transaction'] });
+    expect(stageItem?.paymentStage).toEqual({ S: 'amount_verify' });
+  });
+
+  it('stops cleanly on Ctrl-C, releasing its ports', async () => {
+    await receiver.interrupt();
+    expect(receiver.output()).toContain('SIGINT received, stopping.');
+    expect(receiver.output()).not.toMatch(/Error|Could not/);
+    await expect(fetch(webhookUrl, { method: 'POST', body: '{}' })).rejects.toThrow();
+    await expect(fetch(dynamoDbEndpoint)).rejects.toThrow();
+  });
+});
+
+describe('npm start: keeping data with LOCAL_DATA_DIR', () => {
+  let dataDir: string;
+  let running: RunningCommand | undefined;
+
+  beforeAll(() => {
+    dataDir = mkdtempSync(join(tmpdir(), 'paytia-local-'));
+  });
+
+  afterEach(async () => {
+    await running?.interrupt();
+  });
+
+  afterAll(() => {
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('keeps deliveries and the generated token across restarts', async () => {
+    // Prepare: a first run generates a token and stores one webhook.
+    running = runNpm(['start'], { ...freshPorts, LOCAL_DATA_DIR: dataDir });
+    const firstUrl = printed(await running.waitFor(READY), 'webhook_url');
+    expect(
+      (await post(firstUrl, '{"reference_id":"R-KEPT","status":"completed"}', 'application/json')).status,
+    ).toBe(200);
+    await running.interrupt();
+
+    // Act
+    running = runNpm(['start'], { ...freshPorts, LOCAL_DATA_DIR: dataDir });
+    const output = await running.waitFor(READY);
+
+    // Assess
+    const secondUrl = printed(output, 'webhook_url');
+    expect(secondUrl.split('/').pop()).toBe(firstUrl.split('/').pop());
+    const items = await scanDeliveries(printed(output, 'DynamoDB endpoint'), 'paytia-webhooks');
+    expect(items.map((item) => item.referenceId?.S)).toEqual(['R-KEPT']);
+  });
+});
+
+describe('npm start: help and bad configuration', () => {
+  it('prints its settings with --help and exits 0', async () => {
+    const run = runNpm(['start', '--', '--help']);
+    expect(await run.exited).toBe(0);
+    expect(run.output()).toContain('LOCAL_DYNAMODB_PORT');
+    expect(run.output()).toContain('WEBHOOK_TOKEN');
+  });
+
+  it.each([
+    ['PORT', 'eighty'],
+    ['LOCAL_DYNAMODB_PORT', '70000'],
+    ['WEBHOOK_TOKEN', 'short'],
+    ['MAX_BODY_BYTES', '-5'],
+    ['ALLOWED_SOURCE_CIDRS', '10.0.0.0/99'],
+  ])('refuses %s=%s with exit code 2 and a message naming it', async (name, value) => {
+    const run = runNpm(['start'], { ...freshPorts, [name]: value });
+    expect(await run.exited).toBe(2);
+    expect(run.output()).toContain(name);
+    expect(run.output()).not.toContain(READY);
+  });
+});
