@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
 import { integerSetting, readConfig, requiredSetting } from '../config.js';
-import { parseSourceAllowList, type SourceAllowList } from './source-allow-list.js';
+import { parseSourceAllowList, type SourceAllowList, SourceAllowListError } from './source-allow-list.js';
 
 /**
  * DynamoDB items are at most 400 KB; the body, its headers and attributes must fit in one. The
@@ -15,7 +15,13 @@ const sourceAllowList = z._default(
       try {
         return parseSourceAllowList(spec);
       } catch (error) {
-        context.issues.push({ code: 'custom', message: (error as Error).message, input: spec });
+        // Names the entry by position: configuration messages never repeat values.
+        const position = error instanceof SourceAllowListError ? `entry ${error.position}` : 'an entry';
+        context.issues.push({
+          code: 'custom',
+          message: `${position} is not an IPv4 or IPv6 address or CIDR`,
+          input: spec,
+        });
         return z.NEVER;
       }
     }),
@@ -46,23 +52,26 @@ const IngestEnvironmentSchema = z
     ),
   })
   .check(
-    z.superRefine((env, context) => {
-      // The signature check is all or nothing: half a configuration would silently check nothing.
-      const pairs = [
-        ['WEBHOOK_SIGNATURE_HEADER', 'WEBHOOK_SIGNATURE_SECRET_ID'],
-        ['WEBHOOK_SIGNATURE_SECRET_ID', 'WEBHOOK_SIGNATURE_HEADER'],
-      ] as const;
-      for (const [given, missing] of pairs) {
-        if (env[given] !== undefined && env[missing] === undefined) {
-          context.addIssue({
-            code: 'custom',
-            path: [missing],
-            message: `is required when ${given} is set`,
-            input: env,
-          });
+    z.superRefine(
+      (env, context) => {
+        // The signature check is all or nothing: half a configuration would silently check nothing.
+        const pairs = [
+          ['WEBHOOK_SIGNATURE_HEADER', 'WEBHOOK_SIGNATURE_SECRET_ID'],
+          ['WEBHOOK_SIGNATURE_SECRET_ID', 'WEBHOOK_SIGNATURE_HEADER'],
+        ] as const;
+        for (const [given, missing] of pairs) {
+          if (env[given] !== undefined && env[missing] === undefined) {
+            context.addIssue({
+              code: 'custom',
+              path: [missing],
+              message: `is required when ${given} is set`,
+              input: env,
+            });
+          }
         }
-      }
-    }),
+      },
+      { when: () => true },
+    ), // also when other variables failed: report every problem in one go
   );
 
 const IngestConfigSchema = z.pipe(

@@ -102,7 +102,7 @@ export function createWebhookReceiver(deps: ReceiverDependencies) {
       }
 
       const contentType = request.headers['content-type'];
-      const parsed = parseBody(request.body, contentType);
+      const parsed = parseBody(request.body);
       const fields = extractFields(parsed);
       const deliveryId = deliveryIdFor(request.body, parsed);
       const recorded = await deps.store.recordReceipt({

@@ -23,6 +23,11 @@ export interface HmacSignatureOptions {
   secrets: () => Promise<readonly string[]>;
 }
 
+const DIGEST_FORMAT: Record<SignatureEncoding, RegExp> = {
+  hex: /^(?:[0-9a-f]{2})+$/i,
+  base64: /^[A-Za-z0-9+/]+={0,2}$/,
+};
+
 export function hmacSignatureVerifier(options: HmacSignatureOptions): SignatureVerifier {
   const header = options.header.toLowerCase();
   return {
@@ -31,6 +36,8 @@ export function hmacSignatureVerifier(options: HmacSignatureOptions): SignatureV
       if (presented === undefined || presented === '') return false;
       // Accept the common `sha256=<digest>` form as well as the bare digest.
       const value = presented.trim().replace(new RegExp(`^${options.algorithm}=`, 'i'), '');
+      // Buffer decoding is lenient (it stops at the first bad character); insist on a clean digest.
+      if (!DIGEST_FORMAT[options.encoding].test(value)) return false;
       const given = Buffer.from(value, options.encoding);
       let valid = false;
       for (const secret of await options.secrets()) {

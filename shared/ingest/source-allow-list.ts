@@ -8,6 +8,17 @@ export interface SourceAllowList {
   allows(sourceIp: string | undefined): boolean;
 }
 
+/** An entry of the allow-list could not be read; `position` counts from 1. */
+export class SourceAllowListError extends Error {
+  override readonly name = 'SourceAllowListError';
+  constructor(
+    message: string,
+    readonly position: number,
+  ) {
+    super(message);
+  }
+}
+
 /**
  * Parses `ALLOWED_SOURCE_CIDRS`: comma-separated IPv4/IPv6 CIDRs, or bare addresses (a /32 or
  * /128). Throws naming the first entry it cannot read, so a typo fails the deploy, not a payment.
@@ -20,14 +31,14 @@ export function parseSourceAllowList(spec: string): SourceAllowList {
   if (entries.length === 0) return { allows: () => true };
 
   const list = new BlockList();
-  for (const entry of entries) {
+  for (const [index, entry] of entries.entries()) {
     const [address = '', prefixText, extra] = entry.split('/');
     const family = isIPv4(address) ? 'ipv4' : isIPv6(address) ? 'ipv6' : undefined;
     const maxPrefix = family === 'ipv4' ? 32 : 128;
     const prefix =
       prefixText === undefined ? maxPrefix : /^\d{1,3}$/.test(prefixText) ? Number(prefixText) : NaN;
     if (family === undefined || extra !== undefined || !(prefix >= 0 && prefix <= maxPrefix)) {
-      throw new Error(`"${entry}" is not an IPv4 or IPv6 address or CIDR`);
+      throw new SourceAllowListError(`"${entry}" is not an IPv4 or IPv6 address or CIDR`, index + 1);
     }
     list.addSubnet(address, prefix, family);
   }

@@ -14,22 +14,20 @@ export interface ParsedBody {
   parsed: boolean;
   /** The structured value for `json`/`form`; undefined otherwise. */
   value: unknown;
+  /** The canonical text the delivery id is computed from, for structured bodies. */
+  canonical?: string;
 }
 
 const utf8 = new TextDecoder('utf-8', { fatal: true });
 const FORM_BODY = /^[^=&\s]+=[^&\s]*(?:&[^=&\s]+=[^&\s]*)*$/;
 
-/** The media type of a Content-Type header, lower case, without parameters. */
-export function mediaTypeOf(contentType: string | undefined): string | undefined {
-  const mediaType = contentType?.split(';')[0]?.trim().toLowerCase();
-  return mediaType ? mediaType : undefined;
-}
-
 /**
- * Parses a body: first as its declared content type says, then by sniffing, since a missing or
- * wrong Content-Type must not cost us the fields of an otherwise readable webhook.
+ * Parses a body by what it is, not by what its Content-Type says: Paytia does not document the
+ * content type of each webhook kind, and a wrong or missing label must not cost us the fields.
+ * JSON is tried first (a form body never starts with `{` or `[`, but compact JSON can look like
+ * one form field), then form fields; anything else is opaque. The declared type is stored anyway.
  */
-export function parseBody(body: Uint8Array, contentType: string | undefined): ParsedBody {
+export function parseBody(body: Uint8Array): ParsedBody {
   if (body.length === 0) return { format: 'empty', parsed: false, value: undefined };
   let text: string;
   try {
@@ -37,16 +35,7 @@ export function parseBody(body: Uint8Array, contentType: string | undefined): Pa
   } catch {
     return { format: 'binary', parsed: false, value: undefined };
   }
-  const mediaType = mediaTypeOf(contentType);
-  const declared =
-    mediaType === 'application/json' || mediaType?.endsWith('+json')
-      ? parseJson(text)
-      : mediaType === 'application/x-www-form-urlencoded'
-        ? parseForm(text)
-        : undefined;
-  return (
-    declared ?? parseJson(text) ?? parseForm(text) ?? { format: 'text', parsed: false, value: undefined }
-  );
+  return parseJson(text) ?? parseForm(text) ?? { format: 'text', parsed: false, value: undefined };
 }
 
 function parseJson(text: string): ParsedBody | undefined {
@@ -60,7 +49,7 @@ function parseJson(text: string): ParsedBody | undefined {
   }
   // Kept, but not read: canonicalising absurdly deep data would recurse past the stack.
   if (nestingDepth(value) > MAX_JSON_DEPTH) return { format: 'json', parsed: false, value: undefined };
-  return { format: 'json', parsed: true, value };
+  return { format: 'json', parsed: true, value, canonical: canonicalJson(value) + numberLiteralsOf(trimmed) };
 }
 
 /** Deeper JSON than any webhook needs; such a body is kept as opaque bytes. */
@@ -80,6 +69,19 @@ function nestingDepth(root: unknown): number {
   return deepest;
 }
 
+const JSON_STRING_OR_NUMBER = /"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
+
+/**
+ * The number literals of a JSON text, sorted, as a suffix for its canonical form. `JSON.parse`
+ * rounds numbers (`12345678901234567891` and `…890` parse alike, `1e400` becomes Infinity), so
+ * the parsed value alone could give two different webhooks one id. Sorting keeps the suffix
+ * independent of key order; bodies without numbers get no suffix.
+ */
+function numberLiteralsOf(json: string): string {
+  const literals = (json.match(JSON_STRING_OR_NUMBER) ?? []).filter((token) => !token.startsWith('"'));
+  return literals.length === 0 ? '' : `\nnumbers:${literals.sort().join(',')}`;
+}
+
 function parseForm(text: string): ParsedBody | undefined {
   const trimmed = text.trim();
   if (!FORM_BODY.test(trimmed)) return undefined;
@@ -89,7 +91,8 @@ function parseForm(text: string): ParsedBody | undefined {
     const seen = fields.get(key);
     fields.set(key, seen === undefined ? value : Array.isArray(seen) ? [...seen, value] : [seen, value]);
   }
-  return { format: 'form', parsed: true, value: Object.fromEntries(fields) };
+  const value = Object.fromEntries(fields);
+  return { format: 'form', parsed: true, value, canonical: canonicalJson(value) };
 }
 
 /** JSON with object keys sorted at every depth: equal data, equal text. */
@@ -119,7 +122,7 @@ function sortKeys(value: unknown): unknown {
  */
 export function deliveryIdFor(body: Uint8Array, parsed: ParsedBody): string {
   const hash = createHash('sha256').update('paytia-delivery/v1\n');
-  if (parsed.parsed) hash.update('structured\n').update(canonicalJson(parsed.value));
+  if (parsed.canonical !== undefined) hash.update('structured\n').update(parsed.canonical);
   else hash.update('raw\n').update(body);
   return hash.digest('hex');
 }
@@ -131,7 +134,12 @@ const scalar = z.catch(
   z.optional(
     z.pipe(
       z.pipe(
-        z.union([z.string(), z.number(), z.boolean()]),
+        // An integer beyond 2^53 has already lost digits in JSON.parse: better absent than wrong.
+        z.union([
+          z.string(),
+          z.number().check(z.refine((n) => !Number.isInteger(n) || Number.isSafeInteger(n))),
+          z.boolean(),
+        ]),
         z.transform((value) => String(value).trim()),
       ),
       z.string().check(z.minLength(1), z.maxLength(MAX_FIELD_LENGTH)),
@@ -176,11 +184,9 @@ export interface WebhookFields {
  * in it speaks for the delivery; the whole array is still kept in the body.
  */
 export function extractFields(parsed: ParsedBody): WebhookFields {
-  const source = Array.isArray(parsed.value)
-    ? parsed.value.find((item) => item !== null && typeof item === 'object' && !Array.isArray(item))
-    : parsed.value;
-  if (source === null || typeof source !== 'object' || Array.isArray(source)) return {};
-  const raw = WebhookFieldsSchema.parse(firstValues(source as Record<string, unknown>));
+  const source = speakingObject(parsed.value);
+  if (source === undefined) return {};
+  const raw = WebhookFieldsSchema.parse(firstValues(source));
   const fields: WebhookFields = {
     referenceId: raw.reference_id,
     transactionId: raw.transaction_id ?? raw.unique_id,
@@ -193,6 +199,16 @@ export function extractFields(parsed: ParsedBody): WebhookFields {
     success: raw.success,
   };
   return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
+}
+
+/** The object whose fields speak for the delivery: the body itself, or the first object in an array. */
+function speakingObject(value: unknown): Record<string, unknown> | undefined {
+  const candidate = Array.isArray(value) ? value.find(isPlainObject) : value;
+  return isPlainObject(candidate) ? candidate : undefined;
+}
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
 /** A form field sent twice reads as its first value. */
@@ -217,12 +233,11 @@ export function eventKeyFor(fields: WebhookFields, parsed: ParsedBody): string |
     outcome = `stage=${fields.paymentStage}${stageValue === undefined ? '' : `:${stageValue}`}`;
   } else if (fields.success !== undefined) outcome = `success=${fields.success}`;
   if (outcome === undefined) return undefined;
-  return `${subject}|${outcome}`.slice(0, 1024);
+  // Every part is at most MAX_FIELD_LENGTH characters, so the key stays small.
+  return `${subject}|${outcome}`;
 }
 
 function stageValueOf(value: unknown, stage: string): string | undefined {
-  if (value === null || typeof value !== 'object' || Array.isArray(value)) return undefined;
-  const stageValue = (value as Record<string, unknown>)[stage];
-  const first = Array.isArray(stageValue) ? stageValue[0] : stageValue;
-  return typeof first === 'string' || typeof first === 'number' ? String(first) : undefined;
+  const stageValue = speakingObject(value)?.[stage];
+  return scalar.parse(Array.isArray(stageValue) ? stageValue[0] : stageValue);
 }
