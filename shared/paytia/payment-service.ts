@@ -1,0 +1,146 @@
+import { z } from 'zod';
+import { calendarDateSchema } from './requests.js';
+
+/*
+ * `POST /api/payment_service` (seed 002): every documented field, checked before sending.
+ *
+ * Which fields a flow needs depends on `transaction_flag` and the merchant's gateway, and Paytia
+ * does not publish the matrix, so every field is optional here and Paytia's own 400 (naming the
+ * missing field) covers the rest. What is checked is what the field reference states: enums,
+ * two-decimal amounts, lengths, date formats, code lengths, and end_date vs intervalfrequency.
+ */
+
+/** An enum field: one of the listed integers, sent as its decimal text. */
+function choice<const Values extends readonly number[]>(values: Values) {
+  return z.literal(values, `must be one of ${values.join(', ')}`);
+}
+
+/**
+ * Amounts are text so "10.50" keeps its trailing zero; a number like 10.5 could not say whether the
+ * caller meant 10.50 or made a mistake.
+ */
+const amount = z
+  .string('must be text with exactly two decimals, for example "10.00"')
+  .regex(/^\d+(\.\d+)?$/, {
+    error: 'must be a non-negative decimal number, for example "10.00"',
+    abort: true,
+  })
+  .regex(/^\d+\.\d{2}$/, 'must have exactly two decimals');
+
+const text = z.string('must be a string');
+
+/** Counted in code points, the nearest thing to what a person calls characters. */
+function textOfAtMost(maximum: number) {
+  return text.refine((value) => [...value].length <= maximum, `must be at most ${maximum} characters`);
+}
+
+const countryCode = text.regex(/^[A-Za-z]{2}$/, 'must be a two-letter ISO 3166-1 country code');
+const webhookUrl = z.url({ protocol: /^https?$/, error: 'must be an http or https URL' });
+const wholeNumberFromOne = z
+  .number('must be a whole number from 1')
+  .int('must be a whole number from 1')
+  .min(1, 'must be a whole number from 1');
+
+export const paymentServiceRequestSchema = z
+  .strictObject({
+    /** Where Paytia posts the gateway-stage result. */
+    webhook_url_transaction: webhookUrl.optional(),
+    /** Where Paytia posts the final result (and, for link-to-pay, the link's result). */
+    webhook_url: webhookUrl.optional(),
+    amount: amount.optional(),
+    /** Reserved on the card with transaction_flag 2 (reserve and charge) or 3 (reserve only). */
+    reserve_amount: amount.optional(),
+    /** Up to six digits; Paytia's default is three. */
+    agent_id: z
+      .union([text, z.number()], 'must be a whole number of up to 6 digits')
+      .refine((value) => /^\d{1,6}$/.test(String(value)), 'must be a whole number of up to 6 digits')
+      .optional(),
+    agent_name: text.optional(),
+    /** Invoice reference; some gateways reject repeats (Paytia then answers 208). */
+    reference_number: text.optional(),
+    account_number: text.optional(),
+    firstname: text.optional(),
+    lastname: text.optional(),
+    company_name: text.optional(),
+    billinghouseno: text.optional(),
+    billingcountry: countryCode.optional(),
+    billingcity: text.optional(),
+    billingstreet: text.optional(),
+    billingstate: text.optional(),
+    billingpostcode: text.optional(),
+    /** Cardholder country. */
+    countrycode: countryCode.optional(),
+    shippingfirstname: text.optional(),
+    shippinglastname: text.optional(),
+    shippinghouseno: text.optional(),
+    shippingcity: text.optional(),
+    shippingpostcode: text.optional(),
+    shippingstate: text.optional(),
+    shippingcountry: countryCode.optional(),
+    /** ISO 4217; without it Paytia uses the merchant account's currency. */
+    currency_code: text.regex(/^[A-Za-z]{3}$/, 'must be a three-letter ISO 4217 currency code').optional(),
+    /** Two letters, for example EN. */
+    languagecode: text.regex(/^[A-Za-z]{2}$/, 'must be a two-letter language code').optional(),
+    /** Seconds; 0 means the link never expires. */
+    link_expiry: z
+      .number('must be a whole number of seconds, 0 or more')
+      .int('must be a whole number of seconds, 0 or more')
+      .min(0, 'must be a whole number of seconds, 0 or more')
+      .optional(),
+    /** 0: send the link to webhook_url; 1: return it in the response. */
+    linktopay_url: choice([0, 1]).optional(),
+    /** 0: no agent iframe URL; 1: return it; 2: accept a blank request and return it. */
+    web_agent_form: choice([0, 1, 2]).optional(),
+    web_agent_form_lock: choice([0, 1]).optional(),
+    /** 0: no email; 1: Paytia's email service; 2: the merchant's mail server. */
+    email_send: choice([0, 1, 2]).optional(),
+    email_address: z.email('must be an email address').optional(),
+    /** Needs the "Receipt to the customer" licence. */
+    send_receipt: choice([0, 1]).optional(),
+    custom_logo: choice([0, 1]).optional(),
+    saledescription: textOfAtMost(100).optional(),
+    /**
+     * 0 immediate charge, 1 tokenise only, 2 pre-auth and charge, 3 pre-auth only, 4 link to pay,
+     * 5 recurring, 6 bank to bank, 7 rolling reserve, 8 checkout, 9 bank outbound.
+     */
+    transaction_flag: choice([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]).optional(),
+    /** Stripe, with transaction_flag 4 only. */
+    payment_link_type: choice([0, 1, 2, 3, 4]).optional(),
+    /** 0 payment link, 1 QR code by email, 2 QR code to webhook_url. */
+    link_type: choice([0, 1, 2, 3]).optional(),
+    /** The merchant's unique id for this payment, echoed on every webhook of its flow. */
+    reference_id: text.optional(),
+    start_date: calendarDateSchema.optional(),
+    end_date: calendarDateSchema.optional(),
+    interval: z.enum(['daily', 'weekly', 'monthly'], 'must be one of daily, weekly, monthly').optional(),
+    intervalcount: wholeNumberFromOne.optional(),
+    intervalfrequency: wholeNumberFromOne.optional(),
+    subscription_amount: amount.optional(),
+    /** The gateway profile's nickname; unknown nicknames fall back to the default gateway. */
+    merchantcode: text.optional(),
+    /** Stripe `cus_` value or Braintree customer id. */
+    gateway_customer_id: text.optional(),
+    billingdescription: text.optional(),
+    shippingdescription: textOfAtMost(40).optional(),
+    /** Stripe: 1 removes the card after the payment. */
+    payment_method_detach: choice([0, 1]).optional(),
+    /** Stripe and Braintree: 1 captures a new card. */
+    payment_method: choice([0, 1]).optional(),
+    store_expiry: choice([0, 1]).optional(),
+    /** 1: the subscription never ends. */
+    forever: choice([0, 1]).optional(),
+  })
+  .refine((request) => request.end_date === undefined || request.intervalfrequency === undefined, {
+    path: ['intervalfrequency'],
+    message: 'must not be set together with field "end_date"',
+  });
+export type PaymentServiceRequest = z.input<typeof paymentServiceRequestSchema>;
+
+/** The multipart body Paytia requires (405 otherwise); unset fields are left out, not sent empty. */
+export function paymentServiceForm(request: z.output<typeof paymentServiceRequestSchema>): FormData {
+  const form = new FormData();
+  for (const [field, value] of Object.entries(request)) {
+    if (value !== undefined) form.append(field, String(value));
+  }
+  return form;
+}
