@@ -33,6 +33,12 @@ const SettingsSchema = z.object({
     ),
   maxBodyBytes: count(1, MAX_BODY_BYTES_CEILING).default(262_144),
   retentionDays: count(1, 3650).default(400),
+  paytiaBaseUrl: z
+    .url({ protocol: /^https?$/, error: 'must be an http(s) URL' })
+    .default('https://accounts.pay729.guru/'),
+  rotationRateMinutes: count(1, 50).default(30),
+  tokenRequestEncoding: z.enum(['form', 'json']).default('form'),
+  alertEmail: z.email().optional(),
 });
 
 export type Settings = z.output<typeof SettingsSchema>;

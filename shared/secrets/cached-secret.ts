@@ -26,6 +26,8 @@ export interface CachedSecretOptions {
 /** The values of one secret: AWSCURRENT first, then AWSPREVIOUS when asked for and present. */
 export interface CachedSecret {
   values(): Promise<readonly string[]>;
+  /** Reads the secret now, whatever the cache holds: a consumer was told its copy is stale. */
+  refresh(): Promise<readonly string[]>;
 }
 
 /**
@@ -59,31 +61,36 @@ export function cachedSecret(options: CachedSecretOptions): CachedSecret {
     }
   }
 
+  const load = () => {
+    inFlight ??= read()
+      .then((values) => {
+        cached = { values, readAt: now() };
+        return values;
+      })
+      .catch((error: unknown) => {
+        if (cached === undefined) {
+          const reason = error instanceof Error ? error.name : 'unknown error';
+          throw new SecretUnavailableError(`secret ${options.secretId} could not be read (${reason})`, {
+            cause: error,
+          });
+        }
+        options.onStaleServed?.(error);
+        // Back off instead of hammering a failing service on every request.
+        const retryAfter = Math.min(options.retryAfterFailureMs ?? 30_000, options.maxAgeMs);
+        cached = { values: cached.values, readAt: now() - options.maxAgeMs + retryAfter };
+        return cached.values;
+      })
+      .finally(() => {
+        inFlight = undefined;
+      });
+    return inFlight;
+  };
+
   return {
     async values() {
       if (cached !== undefined && now() - cached.readAt < options.maxAgeMs) return cached.values;
-      inFlight ??= read()
-        .then((values) => {
-          cached = { values, readAt: now() };
-          return values;
-        })
-        .catch((error: unknown) => {
-          if (cached === undefined) {
-            const reason = error instanceof Error ? error.name : 'unknown error';
-            throw new SecretUnavailableError(`secret ${options.secretId} could not be read (${reason})`, {
-              cause: error,
-            });
-          }
-          options.onStaleServed?.(error);
-          // Back off instead of hammering a failing service on every request.
-          const retryAfter = Math.min(options.retryAfterFailureMs ?? 30_000, options.maxAgeMs);
-          cached = { values: cached.values, readAt: now() - options.maxAgeMs + retryAfter };
-          return cached.values;
-        })
-        .finally(() => {
-          inFlight = undefined;
-        });
-      return inFlight;
+      return load();
     },
+    refresh: load,
   };
 }

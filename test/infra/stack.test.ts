@@ -105,12 +105,16 @@ describe('ingest function', () => {
 
   it('may do exactly three things: update a delivery item, read its token secret, send traces', () => {
     const statements = statementsOf(template, 'ingestingestwebhookServiceRole');
+    const [secret] = Object.keys(
+      template.findResources('AWS::SecretsManager::Secret', {
+        Properties: { Name: 'PaytiaWebhooks/webhook-token' },
+      }),
+    );
     const grants = statements.map((statement) => ({
       actions: [statement.Action].flat().sort(),
       resource: statement.Resource,
     }));
     const [table] = Object.keys(template.findResources('AWS::DynamoDB::GlobalTable'));
-    const [secret] = Object.keys(template.findResources('AWS::SecretsManager::Secret'));
     expect(grants).toEqual(
       expect.arrayContaining([
         { actions: ['dynamodb:UpdateItem'], resource: { 'Fn::GetAtt': [table, 'Arn'] } },
@@ -192,9 +196,11 @@ describe('webhook token secret', () => {
 });
 
 describe('stack outputs', () => {
-  it('gives the webhook base URL, the token secret name and the table name under stable names', () => {
+  it('gives the URLs, secrets, topic and table under stable names', () => {
     expect(Object.keys(template.toJSON().Outputs ?? {}).sort()).toEqual([
+      'AlertTopicArn',
       'DeliveriesTableName',
+      'PaytiaSecretName',
       'WebhookBaseUrl',
       'WebhookTokenSecretName',
     ]);
@@ -212,6 +218,9 @@ describe('deploy settings', () => {
       allowedSourceCidrs: '',
       maxBodyBytes: 262_144,
       retentionDays: 400,
+      paytiaBaseUrl: 'https://accounts.pay729.guru/',
+      rotationRateMinutes: 30,
+      tokenRequestEncoding: 'form',
     });
   });
 
@@ -230,6 +239,10 @@ describe('deploy settings', () => {
     ['maxBodyBytes', 400_000],
     ['retentionDays', -1],
     ['stackName', '1-not-a-stack'],
+    ['paytiaBaseUrl', 'accounts.pay729.net'],
+    ['rotationRateMinutes', 60],
+    ['tokenRequestEncoding', 'xml'],
+    ['alertEmail', 'on-call'],
   ])('refuses %s = %s, naming the setting', (key, value) => {
     expect(() => fromContext({ [key]: value })).toThrow(new RegExp(`Invalid stack settings.*${key}`));
   });

@@ -1,0 +1,46 @@
+import type { Alarm, IAlarm } from 'aws-cdk-lib/aws-cloudwatch';
+import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
+import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { Topic } from 'aws-cdk-lib/aws-sns';
+import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
+import { Construct } from 'constructs';
+
+export interface AlertingProps {
+  /**
+   * An address subscribed to the alert topic (it must confirm the subscription by email).
+   * @default - no subscription; subscribe people or a pager integration yourself
+   */
+  readonly alertEmail?: string;
+}
+
+/**
+ * The alert topic: where alarms (and, with the auditor, findings) reach a person. Encrypted with
+ * a key of its own, because CloudWatch alarms cannot publish to a topic under the AWS-managed SNS
+ * key; the key policy lets CloudWatch use it.
+ */
+export class Alerting extends Construct {
+  readonly topic: Topic;
+
+  constructor(scope: Construct, id: string, props: AlertingProps = {}) {
+    super(scope, id);
+    const key = new Key(this, 'key', {
+      description: 'Encrypts the Paytia webhook alert topic',
+      enableKeyRotation: true,
+    });
+    key.grant(new ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    this.topic = new Topic(this, 'topic', {
+      displayName: 'Paytia webhook alerts',
+      masterKey: key,
+      enforceSSL: true,
+    });
+    if (props.alertEmail) this.topic.addSubscription(new EmailSubscription(props.alertEmail));
+  }
+
+  /** Sends the alarm's state changes to the topic, into ALARM and back to OK. */
+  notify(alarm: IAlarm & Alarm): void {
+    const action = new SnsAction(this.topic);
+    alarm.addAlarmAction(action);
+    alarm.addOkAction(action);
+  }
+}
