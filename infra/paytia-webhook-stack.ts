@@ -2,6 +2,7 @@ import { CfnOutput, type RemovalPolicy, Stack, type StackProps } from 'aws-cdk-l
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { Alerting } from './constructs/alerting.js';
+import { Audit } from './constructs/audit.js';
 import { DeliveryTable } from './constructs/delivery-table.js';
 import { TokenRotation } from './constructs/token-rotation.js';
 import { WebhookIngest } from './constructs/webhook-ingest.js';
@@ -29,6 +30,14 @@ export interface PaytiaWebhookStackProps extends StackProps {
   readonly tokenRequestEncoding?: 'form' | 'json';
   /** @default - no subscription */
   readonly alertEmail?: string;
+  /** Minutes between audit runs, 1 to 60. @default 5 */
+  readonly auditRateMinutes?: number;
+  /** Minutes between sweeps of recent payments for missing webhooks, 15 to 1440. @default 60 */
+  readonly sweepRateMinutes?: number;
+  /** Seconds a delivery waits before its first audit. @default 120 */
+  readonly auditSettleSeconds?: number;
+  /** Alarm when a delivery has waited longer than this for its audit, 5 to 1440. @default 45 */
+  readonly backlogAgeAlarmMinutes?: number;
 }
 
 /** The Paytia webhook receiver and auditor: one stack, one construct per job. */
@@ -37,6 +46,7 @@ export class PaytiaWebhookStack extends Stack {
   readonly ingest: WebhookIngest;
   readonly alerting: Alerting;
   readonly tokenRotation: TokenRotation;
+  readonly audit: Audit;
 
   constructor(scope: Construct, id: string, props: PaytiaWebhookStackProps = {}) {
     super(scope, id, props);
@@ -51,12 +61,25 @@ export class PaytiaWebhookStack extends Stack {
       logRetention: props.logRetention,
     });
 
+    const paytiaBaseUrl = props.paytiaBaseUrl ?? 'https://accounts.pay729.guru/';
     this.alerting = new Alerting(this, 'alerting', { alertEmail: props.alertEmail });
     this.tokenRotation = new TokenRotation(this, 'token-rotation', {
-      paytiaBaseUrl: props.paytiaBaseUrl ?? 'https://accounts.pay729.guru/',
+      paytiaBaseUrl,
       rateMinutes: props.rotationRateMinutes,
       tokenRequestEncoding: props.tokenRequestEncoding,
       alerting: this.alerting,
+      logRetention: props.logRetention,
+    });
+    this.audit = new Audit(this, 'audit', {
+      table: this.deliveries.table,
+      paytiaSecret: this.tokenRotation.secret,
+      paytiaBaseUrl,
+      alerting: this.alerting,
+      rateMinutes: props.auditRateMinutes,
+      sweepRateMinutes: props.sweepRateMinutes,
+      settleSeconds: props.auditSettleSeconds,
+      backlogAgeAlarmMinutes: props.backlogAgeAlarmMinutes,
+      retentionDays: props.retentionDays,
       logRetention: props.logRetention,
     });
 
@@ -81,6 +104,10 @@ export class PaytiaWebhookStack extends Stack {
     new CfnOutput(this, 'DeliveriesTableName', {
       description: 'DynamoDB table of deliveries',
       value: this.deliveries.table.tableName,
+    });
+    new CfnOutput(this, 'VerifiedEventBusName', {
+      description: 'EventBridge bus with one event per verified delivery: add rules for downstream systems',
+      value: this.audit.bus.eventBusName,
     });
   }
 }

@@ -39,6 +39,10 @@ const SettingsSchema = z.object({
   rotationRateMinutes: count(1, 50).default(30),
   tokenRequestEncoding: z.enum(['form', 'json']).default('form'),
   alertEmail: z.email().optional(),
+  auditRateMinutes: count(1, 60).default(5),
+  sweepRateMinutes: count(15, 1440).default(60),
+  auditSettleSeconds: count(0, 86_400).default(120),
+  backlogAgeAlarmMinutes: count(5, 1440).default(45),
 });
 
 export type Settings = z.output<typeof SettingsSchema>;

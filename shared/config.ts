@@ -47,3 +47,20 @@ export function integerSetting(options: { min: number; max: number; default: num
 export function requiredSetting(what: string) {
   return z.string({ error: `is required (${what})` }).check(z.minLength(1, `is required (${what})`));
 }
+
+/** A required http(s) URL setting. */
+export function httpUrlSetting(what: string, example = '') {
+  const expected = `must be an http(s) URL${example ? `, e.g. ${example}` : ''}`;
+  return z.pipe(
+    requiredSetting(what),
+    z.string().check(
+      z.refine((value) => {
+        try {
+          return ['http:', 'https:'].includes(new URL(value).protocol);
+        } catch {
+          return false;
+        }
+      }, expected),
+    ),
+  );
+}

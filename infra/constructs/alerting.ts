@@ -21,17 +21,19 @@ export interface AlertingProps {
  */
 export class Alerting extends Construct {
   readonly topic: Topic;
+  /** The topic's key: a publisher needs `kms:GenerateDataKey` and `kms:Decrypt` on it. */
+  readonly key: Key;
 
   constructor(scope: Construct, id: string, props: AlertingProps = {}) {
     super(scope, id);
-    const key = new Key(this, 'key', {
+    this.key = new Key(this, 'key', {
       description: 'Encrypts the Paytia webhook alert topic',
       enableKeyRotation: true,
     });
-    key.grant(new ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    this.key.grant(new ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
     this.topic = new Topic(this, 'topic', {
       displayName: 'Paytia webhook alerts',
-      masterKey: key,
+      masterKey: this.key,
       enforceSSL: true,
     });
     if (props.alertEmail) this.topic.addSubscription(new EmailSubscription(props.alertEmail));

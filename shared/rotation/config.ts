@@ -1,20 +1,13 @@
 import * as z from 'zod/mini';
-import { integerSetting, readConfig, requiredSetting } from '../config.js';
-
-const httpUrl = z.string().check(
-  z.refine((value) => {
-    try {
-      return ['http:', 'https:'].includes(new URL(value).protocol);
-    } catch {
-      return false;
-    }
-  }, 'must be an http(s) URL, e.g. https://accounts.pay729.guru/ (sandbox) or https://accounts.pay729.net/'),
-);
+import { httpUrlSetting, integerSetting, readConfig, requiredSetting } from '../config.js';
 
 const RotationConfigSchema = z.pipe(
   z.object({
     PAYTIA_SECRET_ID: requiredSetting('the Secrets Manager id of the Paytia credentials secret'),
-    PAYTIA_BASE_URL: z.pipe(requiredSetting('Paytia sandbox or production base URL'), httpUrl),
+    PAYTIA_BASE_URL: httpUrlSetting(
+      'Paytia sandbox or production base URL',
+      'https://accounts.pay729.guru/ (sandbox) or https://accounts.pay729.net/',
+    ),
     PAYTIA_TOKEN_REQUEST_ENCODING: z._default(
       z.enum(['form', 'json'], { error: 'must be form or json' }),
       'form',

@@ -201,6 +201,7 @@ describe('stack outputs', () => {
       'AlertTopicArn',
       'DeliveriesTableName',
       'PaytiaSecretName',
+      'VerifiedEventBusName',
       'WebhookBaseUrl',
       'WebhookTokenSecretName',
     ]);
@@ -221,6 +222,10 @@ describe('deploy settings', () => {
       paytiaBaseUrl: 'https://accounts.pay729.guru/',
       rotationRateMinutes: 30,
       tokenRequestEncoding: 'form',
+      auditRateMinutes: 5,
+      sweepRateMinutes: 60,
+      auditSettleSeconds: 120,
+      backlogAgeAlarmMinutes: 45,
     });
   });
 

@@ -47,7 +47,7 @@ describe('npm run synth', () => {
         name: fn.Environment.Variables.POWERTOOLS_SERVICE_NAME,
         file: join(outDir, `asset.${String(fn.Code.S3Key).replace(/\.zip$/, '')}`, 'index.mjs'),
       }));
-    expect(bundles.map((bundle) => bundle.name).sort()).toEqual(['ingest-webhook', 'rotate-token']);
+    expect(bundles.map((bundle) => bundle.name).sort()).toEqual(['audit', 'ingest-webhook', 'rotate-token']);
     for (const bundle of bundles) {
       // The AWS SDK comes from the runtime, not the bundle.
       expect(readFileSync(bundle.file, 'utf8')).not.toMatch(

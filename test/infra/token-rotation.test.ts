@@ -16,7 +16,9 @@ beforeAll(() => {
 
 const rotateFunction = () => {
   const functions = template.findResources('AWS::Lambda::Function', {
-    Properties: { Environment: { Variables: Match.objectLike({ PAYTIA_SECRET_ID: Match.anyValue() }) } },
+    Properties: {
+      Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'rotate-token' }) },
+    },
   });
   const entries = Object.entries(functions);
   expect(entries).toHaveLength(1);

@@ -1,0 +1,87 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SNSClient } from '@aws-sdk/client-sns';
+import middy from '@middy/core';
+import { type AuditDependencies, auditPendingDeliveries, sweepPayments } from '../../shared/audit/audit.js';
+import { readAuditConfig } from '../../shared/audit/config.js';
+import { dynamoDbAuditStore } from '../../shared/audit/dynamodb-audit-store.js';
+import { eventBridgePublisher } from '../../shared/audit/eventbridge-publisher.js';
+import { readInvocation } from '../../shared/audit/invocation.js';
+import { snsAlertPublisher } from '../../shared/audit/sns-alert-publisher.js';
+import { awsClientDefaults } from '../../shared/aws/client-defaults.js';
+import { narrowLogger } from '../../shared/aws/narrow-logger.js';
+import { PaytiaClient } from '../../shared/paytia/client.js';
+import { secretsManagerCredentials } from '../../shared/paytia/secret-credentials.js';
+
+// Once per container: configuration checked, clients built.
+const config = readAuditConfig();
+const logger = new Logger({ serviceName: 'audit' });
+const metrics = new Metrics({ namespace: 'PaytiaWebhooks', serviceName: 'audit' });
+const log = narrowLogger(logger);
+
+const count = (
+  name: string,
+  value = 1,
+  unit: (typeof MetricUnit)[keyof typeof MetricUnit] = MetricUnit.Count,
+) => metrics.addMetric(name, unit, value);
+const countBy = (name: string, dimension: string, value: string) =>
+  metrics.singleMetric().addDimension(dimension, value).addMetric(name, MetricUnit.Count, 1);
+
+const dependencies: AuditDependencies = {
+  store: dynamoDbAuditStore({
+    client: new DynamoDBClient(awsClientDefaults),
+    tableName: config.tableName,
+    retentionDays: config.retentionDays,
+  }),
+  // Fewer retries than Paytia's default: a delivery whose audit fails is simply retried next run.
+  paytia: new PaytiaClient({
+    baseUrl: config.baseUrl,
+    credentials: secretsManagerCredentials({
+      client: new SecretsManagerClient(awsClientDefaults),
+      secretId: config.secretId,
+    }),
+    timeoutMs: 10_000,
+    retry: { maxRetries: 2 },
+    logger: log,
+  }),
+  alerts: snsAlertPublisher({ client: new SNSClient(awsClientDefaults), topicArn: config.alertTopicArn }),
+  events: eventBridgePublisher({
+    client: new EventBridgeClient(awsClientDefaults),
+    eventBusName: config.eventBusName,
+  }),
+  clock: () => new Date(),
+  logger: log,
+  settings: config,
+  metrics: {
+    backlog: (pending, oldestAgeSeconds) => {
+      count('AuditBacklog', pending);
+      count('OldestPendingAge', oldestAgeSeconds, MetricUnit.Seconds);
+    },
+    verified: () => count('DeliveryVerified'),
+    recovered: () => count('DeliveriesRecovered'),
+    deferred: () => count('AuditDeferred'),
+    finding: (type, severity) => {
+      countBy('FindingsRaised', 'severity', severity);
+      countBy('FindingsRaisedByType', 'type', type);
+    },
+  },
+};
+
+/**
+ * Scheduled: `{"mode":"audit"}` every few minutes drains deliveries pending audit;
+ * `{"mode":"sweep","window":"recent"|"previous_day"}` looks for payments with no webhook.
+ * Reserved concurrency 1 in the stack: overlapping runs would audit the same deliveries twice.
+ */
+export const handler = middy()
+  .use(injectLambdaContext(logger, { resetKeys: true }))
+  .use(logMetrics(metrics))
+  .handler(async (event: unknown) => {
+    const invocation = readInvocation(event);
+    if (invocation.mode === 'audit') return auditPendingDeliveries(dependencies);
+    return sweepPayments(dependencies, invocation.window);
+  });

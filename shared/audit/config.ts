@@ -1,0 +1,45 @@
+import * as z from 'zod/mini';
+import { httpUrlSetting, integerSetting, readConfig, requiredSetting } from '../config.js';
+
+const AuditConfigSchema = z.pipe(
+  z.object({
+    TABLE_NAME: requiredSetting('the DynamoDB table name'),
+    PAYTIA_SECRET_ID: requiredSetting('the Secrets Manager id of the Paytia credentials secret'),
+    PAYTIA_BASE_URL: httpUrlSetting(
+      'Paytia sandbox or production base URL',
+      'https://accounts.pay729.guru/ (sandbox) or https://accounts.pay729.net/',
+    ),
+    ALERT_TOPIC_ARN: requiredSetting('the SNS topic for finding alerts'),
+    EVENT_BUS_NAME: requiredSetting('the EventBridge bus for verified deliveries'),
+    AUDIT_SETTLE_SECONDS: integerSetting({ min: 0, max: 86_400, default: 120 }),
+    AUDIT_VERIFICATION_WINDOW_MINUTES: integerSetting({ min: 1, max: 10_080, default: 30 }),
+    AUDIT_CONCURRENCY: integerSetting({ min: 1, max: 32, default: 4 }),
+    AUDIT_BATCH_SIZE: integerSetting({ min: 1, max: 10_000, default: 500 }),
+    AUDIT_MAX_ATTEMPTS: integerSetting({ min: 1, max: 1000, default: 10 }),
+    SWEEP_SETTLE_MINUTES: integerSetting({ min: 0, max: 1440, default: 15 }),
+    SWEEP_MAX_WINDOW_HOURS: integerSetting({ min: 1, max: 744, default: 48 }),
+    RETENTION_DAYS: integerSetting({ min: 1, max: 3650, default: 400 }),
+  }),
+  z.transform((env) => ({
+    tableName: env.TABLE_NAME,
+    secretId: env.PAYTIA_SECRET_ID,
+    baseUrl: env.PAYTIA_BASE_URL,
+    alertTopicArn: env.ALERT_TOPIC_ARN,
+    eventBusName: env.EVENT_BUS_NAME,
+    settleMs: env.AUDIT_SETTLE_SECONDS * 1000,
+    verificationWindowMs: env.AUDIT_VERIFICATION_WINDOW_MINUTES * 60_000,
+    concurrency: env.AUDIT_CONCURRENCY,
+    batchSize: env.AUDIT_BATCH_SIZE,
+    maxAttempts: env.AUDIT_MAX_ATTEMPTS,
+    sweepSettleMs: env.SWEEP_SETTLE_MINUTES * 60_000,
+    sweepMaxWindowMs: env.SWEEP_MAX_WINDOW_HOURS * 3_600_000,
+    retentionDays: env.RETENTION_DAYS,
+  })),
+);
+
+export type AuditConfig = z.output<typeof AuditConfigSchema>;
+
+/** The audit function's configuration. Throws naming every bad variable. */
+export function readAuditConfig(env: Record<string, string | undefined> = process.env): AuditConfig {
+  return readConfig(AuditConfigSchema, env);
+}

@@ -1,0 +1,101 @@
+import type { PaytiaClient } from '../paytia/client.js';
+import type { PaymentTakenRecord } from '../paytia/schemas.js';
+import { type LoggedAttempt, readLog } from './reconcile.js';
+
+export type AuditPaytiaClient = Pick<
+  PaytiaClient,
+  'paymentTaken' | 'paymentTakenPages' | 'webhookRequestData' | 'viewCdrLog' | 'viewApiDetailsCdr'
+>;
+
+const DAY_MS = 86_400_000;
+
+/** `YYYY-MM-DD` of an instant, in UTC (Paytia's own zone is not documented). */
+export function utcDay(instant: Date): string {
+  return instant.toISOString().slice(0, 10);
+}
+
+/**
+ * Paytia as one audit run sees it: every answer cached for the run, so deliveries of the same day
+ * share one walk of payment_taken, and deliveries of the same call share one delivery log. A
+ * failed call is not cached: the next delivery that needs it tries again.
+ */
+export class PaytiaView {
+  readonly #client: AuditPaytiaClient;
+  readonly #cache = new Map<string, Promise<unknown>>();
+  /** Paytia API calls made by this view (pages count one each). */
+  calls = 0;
+
+  constructor(client: AuditPaytiaClient) {
+    this.#client = client;
+  }
+
+  #cached<T>(key: string, load: () => Promise<T>): Promise<T> {
+    const hit = this.#cache.get(key);
+    if (hit) return hit as Promise<T>;
+    const loading = load().catch((error: unknown) => {
+      this.#cache.delete(key);
+      throw error;
+    });
+    this.#cache.set(key, loading);
+    return loading;
+  }
+
+  /** Every payment_taken record dated on one day. */
+  paymentsOn(day: string): Promise<PaymentTakenRecord[]> {
+    return this.#cached(`payments:${day}`, async () => {
+      const records: PaymentTakenRecord[] = [];
+      for await (const page of this.#client.paymentTakenPages({ start_date: day, end_date: day })) {
+        this.calls++;
+        records.push(...page.data);
+      }
+      // An empty day still cost one call (No Data Found yields no page).
+      if (records.length === 0) this.calls++;
+      return records;
+    });
+  }
+
+  /**
+   * Payments from the day before to the day after an instant: Paytia's day boundaries may be in
+   * another zone, and a payment can be dated just either side of its webhook.
+   */
+  async paymentsAround(instant: Date): Promise<PaymentTakenRecord[]> {
+    const days = [-1, 0, 1].map((offset) => utcDay(new Date(instant.getTime() + offset * DAY_MS)));
+    return (await Promise.all(days.map((day) => this.paymentsOn(day)))).flat();
+  }
+
+  /** One transaction by Paytia's id, when it was not found by date. */
+  transaction(transactionId: string): Promise<PaymentTakenRecord[]> {
+    return this.#cached(`transaction:${transactionId}`, async () => {
+      this.calls++;
+      const answer = await this.#client.paymentTaken({
+        search_transaction_id: transactionId,
+        limit_per_page: 10,
+      });
+      return answer.data;
+    });
+  }
+
+  /** Paytia's delivery log for a call. */
+  deliveryLog(cdrId: string): Promise<LoggedAttempt[]> {
+    return this.#cached(`log:${cdrId}`, async () => {
+      this.calls++;
+      return readLog((await this.#client.webhookRequestData({ cdr_id: cdrId })).data);
+    });
+  }
+
+  /** The call's legs and API trace, for the evidence of serious findings; absent when unavailable. */
+  callDetail(cdrId: string): Promise<{ cdr: unknown; apiTrace: unknown }> {
+    return this.#cached(`detail:${cdrId}`, async () => {
+      const [cdr, apiTrace] = await Promise.all([
+        this.#client.viewCdrLog({ cdr_id: cdrId }).then((answer) => answer.data, unavailable),
+        this.#client.viewApiDetailsCdr({ cdr_id: cdrId }).then((answer) => answer.data, unavailable),
+      ]);
+      this.calls += 2;
+      return { cdr, apiTrace };
+    });
+  }
+}
+
+function unavailable(error: unknown) {
+  return { unavailable: error instanceof Error ? error.name : 'error' };
+}
