@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { type AwsOperation, AwsServiceError, startAwsJsonService } from './aws-json-service.js';
 
 /**
  * A stand-in for Amazon EventBridge, for the local stack and tests: no EventBridge emulator
@@ -43,15 +43,6 @@ interface PutEventsResultEntry {
   EventId?: string;
   ErrorCode?: string;
   ErrorMessage?: string;
-}
-
-class EventsError extends Error {
-  constructor(
-    readonly type: string,
-    message: string,
-  ) {
-    super(message);
-  }
 }
 
 const MAX_ENTRY_BYTES = 262_144;
@@ -105,18 +96,18 @@ export async function startLocalEventBridge(
     return { EventId: eventId };
   };
 
-  const operations: Record<string, (input: Record<string, unknown>) => unknown> = {
+  const operations: Record<string, AwsOperation> = {
     PutEvents(input) {
       const entries = input.Entries;
       if (!Array.isArray(entries) || entries.length === 0 || entries.length > 10) {
-        throw new EventsError(
+        throw new AwsServiceError(
           'ValidationException',
           '1 validation error detected: Value at "entries" failed to satisfy constraint: Member must have length between 1 and 10',
         );
       }
       for (const entry of entries as Array<Record<string, unknown>>) {
         if (entrySize(entry) >= MAX_ENTRY_BYTES) {
-          throw new EventsError(
+          throw new AwsServiceError(
             'ValidationException',
             'Total size of the entries in the request is over the limit.',
           );
@@ -131,9 +122,9 @@ export async function startLocalEventBridge(
     CreateEventBus(input) {
       const name = input.Name;
       if (typeof name !== 'string' || !/^[/.\-_A-Za-z0-9]{1,256}$/.test(name))
-        throw new EventsError('ValidationException', 'Parameter Name is not valid.');
+        throw new AwsServiceError('ValidationException', 'Parameter Name is not valid.');
       if (buses.has(name))
-        throw new EventsError('ResourceAlreadyExistsException', `Event bus ${name} already exists.`);
+        throw new AwsServiceError('ResourceAlreadyExistsException', `Event bus ${name} already exists.`);
       buses.add(name);
       return { EventBusArn: busArn(name) };
     },
@@ -147,60 +138,32 @@ export async function startLocalEventBridge(
     },
   };
 
-  const server = createServer((request, response) => {
-    handle(request, response).catch(() =>
-      respond(response, 500, { __type: 'InternalException', message: 'error' }),
-    );
-  });
+  // Not part of AWS: the events as JSON, for a person debugging the local stack.
+  const serveEventsPage = (request: IncomingMessage, response: ServerResponse) => {
+    if (request.method !== 'GET' || request.url?.split('?')[0] !== '/events') return false;
+    response
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end(`${JSON.stringify(stored, null, 2)}\n`);
+    return true;
+  };
 
-  async function handle(request: IncomingMessage, response: ServerResponse) {
-    const chunks: Buffer[] = [];
-    for await (const chunk of request) chunks.push(chunk as Buffer);
-    if (request.method === 'GET' && request.url?.split('?')[0] === '/events') {
-      response
-        .writeHead(200, { 'content-type': 'application/json' })
-        .end(`${JSON.stringify(stored, null, 2)}\n`);
-      return;
-    }
-    const target = String(request.headers['x-amz-target'] ?? '');
-    const operation = operations[target.replace(/^AWSEvents\./, '')];
-    if (!target.startsWith('AWSEvents.') || operation === undefined) {
-      respond(response, 400, {
-        __type: 'UnknownOperationException',
-        message: `Unsupported operation ${target}`,
-      });
-      return;
-    }
-    try {
-      const text = Buffer.concat(chunks).toString('utf8');
-      respond(response, 200, operation(text === '' ? {} : (JSON.parse(text) as Record<string, unknown>)));
-    } catch (error) {
-      if (error instanceof EventsError)
-        respond(response, 400, { __type: error.type, message: error.message });
-      else
-        respond(response, 400, { __type: 'ValidationException', message: 'The request could not be read.' });
-    }
-  }
-
-  const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => resolve());
+  const service = await startAwsJsonService({
+    targetPrefix: 'AWSEvents.',
+    operations,
+    internalErrorType: 'InternalException',
+    extraRoute: serveEventsPage,
+    port: options.port,
+    host: options.host,
   });
-  const { port } = server.address() as AddressInfo;
   return {
-    endpoint: `http://${host}:${port}`,
-    port,
+    endpoint: service.endpoint,
+    port: service.port,
     events: () => stored.map((event) => structuredClone(event)),
     failNext(errorCode, failOptions = {}) {
       const errorMessage = failOptions.errorMessage ?? `Simulated failure: ${errorCode}`;
       for (let i = 0; i < (failOptions.count ?? 1); i += 1) failures.push({ errorCode, errorMessage });
     },
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    close: service.close,
   };
 }
 
@@ -211,10 +174,4 @@ function entrySize(entry: Record<string, unknown>): number {
   size += bytes(entry.Source) + bytes(entry.DetailType) + bytes(entry.Detail);
   if (Array.isArray(entry.Resources)) for (const resource of entry.Resources) size += bytes(resource);
   return size;
-}
-
-function respond(response: ServerResponse, status: number, body: unknown) {
-  response
-    .writeHead(status, { 'content-type': 'application/x-amz-json-1.1' })
-    .end(JSON.stringify(body ?? {}));
 }

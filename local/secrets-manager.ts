@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { type AwsOperation, AwsServiceError, startAwsJsonService } from './aws-json-service.js';
 
 /**
  * A stand-in for AWS Secrets Manager, for the local stack and tests: no emulator for it exists on
@@ -30,15 +29,6 @@ interface Secret {
   createdAt: number;
 }
 
-class SecretsError extends Error {
-  constructor(
-    readonly type: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 export async function startLocalSecretsManager(
   options: { port?: number; host?: string; stateFile?: string; region?: string } = {},
 ): Promise<LocalSecretsManager> {
@@ -56,7 +46,10 @@ export async function startLocalSecretsManager(
         ? (secrets.get(secretId) ?? [...secrets.values()].find((candidate) => candidate.arn === secretId))
         : undefined;
     if (!secret)
-      throw new SecretsError('ResourceNotFoundException', "Secrets Manager can't find the specified secret.");
+      throw new AwsServiceError(
+        'ResourceNotFoundException',
+        "Secrets Manager can't find the specified secret.",
+      );
     return secret;
   };
 
@@ -65,7 +58,7 @@ export async function startLocalSecretsManager(
     const existing = secret.versions.find((version) => version.versionId === versionId);
     if (existing) {
       if (existing.value !== value) {
-        throw new SecretsError(
+        throw new AwsServiceError(
           'ResourceExistsException',
           'A version with this ClientRequestToken already exists.',
         );
@@ -91,13 +84,13 @@ export async function startLocalSecretsManager(
     return version;
   };
 
-  const operations: Record<string, (input: Record<string, unknown>) => unknown> = {
+  const operations: Record<string, AwsOperation> = {
     CreateSecret(input) {
       const name = input.Name;
       if (typeof name !== 'string' || name === '')
-        throw new SecretsError('ValidationException', 'Name is required.');
+        throw new AwsServiceError('ValidationException', 'Name is required.');
       if (secrets.has(name))
-        throw new SecretsError('ResourceExistsException', `The secret ${name} already exists.`);
+        throw new AwsServiceError('ResourceExistsException', `The secret ${name} already exists.`);
       const secret: Secret = {
         name,
         arn: `arn:aws:secretsmanager:${region}:000000000000:secret:${name}-${randomUUID().slice(0, 6)}`,
@@ -122,7 +115,7 @@ export async function startLocalSecretsManager(
             ),
       );
       if (!version) {
-        throw new SecretsError(
+        throw new AwsServiceError(
           'ResourceNotFoundException',
           "Secrets Manager can't find the specified secret value for staging label or version.",
         );
@@ -139,7 +132,7 @@ export async function startLocalSecretsManager(
     PutSecretValue(input) {
       const secret = find(input.SecretId);
       if (typeof input.SecretString !== 'string') {
-        throw new SecretsError('InvalidParameterException', 'You must provide SecretString.');
+        throw new AwsServiceError('InvalidParameterException', 'You must provide SecretString.');
       }
       const stages = Array.isArray(input.VersionStages) ? input.VersionStages.map(String) : ['AWSCURRENT'];
       const version = addVersion(secret, input.SecretString, input.ClientRequestToken, stages);
@@ -167,56 +160,18 @@ export async function startLocalSecretsManager(
     },
   };
 
-  const server = createServer((request, response) => {
-    handle(request, response).catch(() =>
-      respond(response, 500, { __type: 'InternalServiceError', message: 'error' }),
-    );
+  const service = await startAwsJsonService({
+    targetPrefix: 'secretsmanager.',
+    operations,
+    internalErrorType: 'InternalServiceError',
+    port: options.port,
+    host: options.host,
   });
-
-  async function handle(request: IncomingMessage, response: ServerResponse) {
-    const chunks: Buffer[] = [];
-    for await (const chunk of request) chunks.push(chunk as Buffer);
-    const target = String(request.headers['x-amz-target'] ?? '');
-    const operation = operations[target.replace(/^secretsmanager\./, '')];
-    if (!target.startsWith('secretsmanager.') || operation === undefined) {
-      respond(response, 400, {
-        __type: 'UnknownOperationException',
-        message: `Unsupported operation ${target}`,
-      });
-      return;
-    }
-    try {
-      const text = Buffer.concat(chunks).toString('utf8');
-      respond(response, 200, operation(text === '' ? {} : (JSON.parse(text) as Record<string, unknown>)));
-    } catch (error) {
-      if (error instanceof SecretsError)
-        respond(response, 400, { __type: error.type, message: error.message });
-      else
-        respond(response, 400, { __type: 'ValidationException', message: 'The request could not be read.' });
-    }
-  }
-
-  const host = options.host ?? '127.0.0.1';
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port ?? 0, host, () => resolve());
-  });
-  const { port } = server.address() as AddressInfo;
   return {
-    endpoint: `http://${host}:${port}`,
-    port,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
+    endpoint: service.endpoint,
+    port: service.port,
+    close: service.close,
   };
-}
-
-function respond(response: ServerResponse, status: number, body: unknown) {
-  response
-    .writeHead(status, { 'content-type': 'application/x-amz-json-1.1' })
-    .end(JSON.stringify(body ?? {}));
 }
 
 function loadState(stateFile: string | undefined): Secret[] {
