@@ -101,6 +101,14 @@ export class PaytiaWebhookStack extends Stack {
       description: 'SNS topic for alarms and findings: subscribe people or a pager to it',
       value: this.alerting.topic.topicArn,
     });
+    new CfnOutput(this, 'AuditFunctionName', {
+      description: 'The audit function: invoke with {"mode":"audit"} or {"mode":"sweep",...}',
+      value: this.audit.function.functionName,
+    });
+    new CfnOutput(this, 'RotateTokenFunctionName', {
+      description: 'The token rotation function',
+      value: this.tokenRotation.function.functionName,
+    });
     new CfnOutput(this, 'DeliveriesTableName', {
       description: 'DynamoDB table of deliveries',
       value: this.deliveries.table.tableName,

@@ -121,7 +121,7 @@ export class Audit extends Construct {
       ALERT_TOPIC_ARN: props.alerting.topic.topicArn,
       EVENT_BUS_NAME: this.bus.eventBusName,
       AUDIT_SETTLE_SECONDS: String(settleSeconds),
-      AUDIT_VERIFICATION_WINDOW_MINUTES: String(props.verificationWindowMinutes ?? 30),
+      AUDIT_VERIFICATION_WINDOW_SECONDS: String((props.verificationWindowMinutes ?? 30) * 60),
       AUDIT_CONCURRENCY: String(props.concurrency ?? 4),
       AUDIT_BATCH_SIZE: String(props.batchSize ?? 500),
       AUDIT_MAX_ATTEMPTS: String(props.maxAttempts ?? 10),

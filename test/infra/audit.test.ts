@@ -192,7 +192,7 @@ describe('audit function', () => {
         ALERT_TOPIC_ARN: { Ref: topicId() },
         EVENT_BUS_NAME: { Ref: busId() },
         AUDIT_SETTLE_SECONDS: '120',
-        AUDIT_VERIFICATION_WINDOW_MINUTES: '30',
+        AUDIT_VERIFICATION_WINDOW_SECONDS: '1800',
         AUDIT_CONCURRENCY: '4',
         AUDIT_BATCH_SIZE: '500',
         AUDIT_MAX_ATTEMPTS: '10',
@@ -225,7 +225,7 @@ describe('audit function', () => {
       Environment: {
         Variables: Match.objectLike({
           AUDIT_SETTLE_SECONDS: '0',
-          AUDIT_VERIFICATION_WINDOW_MINUTES: '60',
+          AUDIT_VERIFICATION_WINDOW_SECONDS: '3600',
           AUDIT_CONCURRENCY: '8',
           AUDIT_BATCH_SIZE: '100',
           AUDIT_MAX_ATTEMPTS: '3',
@@ -240,7 +240,7 @@ describe('audit function', () => {
     [{ concurrency: 0 }, /Audit: .*AUDIT_CONCURRENCY/],
     [{ batchSize: 20_000 }, /Audit: .*AUDIT_BATCH_SIZE/],
     [{ retentionDays: 0 }, /Audit: .*RETENTION_DAYS/],
-    [{ verificationWindowMinutes: 0 }, /Audit: .*AUDIT_VERIFICATION_WINDOW_MINUTES/],
+    [{ verificationWindowMinutes: 0 }, /Audit: .*AUDIT_VERIFICATION_WINDOW_SECONDS/],
     [{ paytiaBaseUrl: 'accounts.pay729.net' }, /Audit: .*PAYTIA_BASE_URL/],
     [{ sweepMaxWindowHours: 1, sweepRateMinutes: 120 }, /sweepRateMinutes \(120\) must not exceed/],
     [{ backlogAgeAlarmMinutes: 6 }, /backlogAgeAlarmMinutes \(6\) must be longer than the settle delay/],

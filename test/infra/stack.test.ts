@@ -199,8 +199,10 @@ describe('stack outputs', () => {
   it('gives the URLs, secrets, topic and table under stable names', () => {
     expect(Object.keys(template.toJSON().Outputs ?? {}).sort()).toEqual([
       'AlertTopicArn',
+      'AuditFunctionName',
       'DeliveriesTableName',
       'PaytiaSecretName',
+      'RotateTokenFunctionName',
       'VerifiedEventBusName',
       'WebhookBaseUrl',
       'WebhookTokenSecretName',
