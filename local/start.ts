@@ -1,47 +1,119 @@
 import { ConfigurationError } from '../shared/config.js';
+import {
+  DEMO_FINDING_TYPES,
+  DEMO_FUNCTION_SETTINGS,
+  DEMO_WEBHOOK_TIME_SCALE,
+  formatDemoSummary,
+  runDemo,
+} from './demo.js';
+import type { SnsNotification } from './sns.js';
 import { readLocalConfig, startLocalStack } from './stack.js';
 
-const HELP = `Usage: npm start
+const HELP = `Usage: npm start [-- --demo]
 
-Runs the Paytia webhook receiver on this machine: an embedded DynamoDB, a Secrets Manager
-stand-in holding the webhook token, and the ingest function behind a local HTTP API.
+Runs the whole Paytia webhook receiver and auditor on this machine: an embedded DynamoDB, a
+Secrets Manager stand-in, the Paytia simulator, an SNS emulator (alerts are printed here), an
+EventBridge stand-in, the ingest function behind a local HTTP API, and a scheduler that runs the
+token rotator, the auditor and the sweep. Ctrl-C stops it.
+
+  --demo     drive a scripted scenario (payments, and one case of each finding type), print a
+             findings summary and exit (npm run demo)
 
 Environment:
-  PORT                        receiver port (default 3000; 0 picks a free port)
-  HOST                        address to listen on (default 127.0.0.1)
-  LOCAL_DYNAMODB_PORT         embedded DynamoDB port (default 8000; 0 picks a free port)
-  LOCAL_SECRETS_MANAGER_PORT  Secrets Manager stand-in port (default 0: a free port)
-  LOCAL_DATA_DIR              keep data in this directory (default: in memory)
-  TABLE_NAME                  table name (default paytia-webhooks)
-  WEBHOOK_TOKEN               the secret path token (default: generated, or kept in LOCAL_DATA_DIR)
-  ALLOWED_SOURCE_CIDRS, MAX_BODY_BYTES, RETENTION_DAYS, WEBHOOK_SIGNATURE_*:
-                              as for the deployed function (see README)
+  PORT                           receiver port (default 3000; 0 picks a free port)
+  HOST                           address to listen on (default 127.0.0.1)
+  LOCAL_DYNAMODB_PORT            embedded DynamoDB port (default 8000; 0 picks a free port)
+  LOCAL_SECRETS_MANAGER_PORT     Secrets Manager stand-in port (default 0: a free port)
+  PAYTIA_SIM_PORT                Paytia simulator port (default 4010)
+  LOCAL_DATA_DIR                 keep data in this directory (default: in memory)
+  TABLE_NAME                     table name (default paytia-webhooks)
+  WEBHOOK_TOKEN                  the secret path token (default: generated, or kept in LOCAL_DATA_DIR)
+  LOCAL_AUDIT_INTERVAL_SECONDS   how often the auditor runs (default 15)
+  LOCAL_SWEEP_INTERVAL_SECONDS   how often the sweep runs (default 60)
+  LOCAL_ROTATE_INTERVAL_SECONDS  how often the token rotator runs (default 300)
+  LOCAL_WEBHOOK_TIME_SCALE       Paytia's webhook retry schedule, scaled (default 0.1)
+  AUDIT_SETTLE_SECONDS           (default 5 locally), AUDIT_VERIFICATION_WINDOW_SECONDS (default 60
+                                 locally), SWEEP_SETTLE_MINUTES (default 1 locally), and the other
+                                 function settings in the README
 `;
 
+function printAlert(alert: SnsNotification) {
+  const severity = alert.messageAttributes.severity?.value ?? '?';
+  process.stdout.write(`ALERT [${severity}] ${alert.subject ?? alert.message.split('\n')[0]}\n`);
+}
+
 async function main() {
-  if (process.argv.includes('--help') || process.argv.includes('-h')) {
+  const args = process.argv.slice(2);
+  if (args.includes('--help') || args.includes('-h')) {
     process.stdout.write(HELP);
     return;
   }
+  const unknown = args.filter((arg) => arg !== '--demo');
+  if (unknown.length > 0) {
+    process.stderr.write(
+      `Unknown argument: ${unknown.join(' ')}\nRun "npm start -- --help" for the options.\n`,
+    );
+    process.exit(2);
+  }
+  const demo = args.includes('--demo');
   // The SDK warns that its 2027 releases will need Node 22; true, and said in the README, but
   // repeated on every start it would bury the lines a newcomer needs.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  const stack = await startLocalStack(readLocalConfig());
+  if (demo) process.env.LOCAL_WEBHOOK_TIME_SCALE ??= DEMO_WEBHOOK_TIME_SCALE;
+
+  const config = readLocalConfig();
+  const started = Date.now();
+  const stack = await startLocalStack(config, {
+    onAlert: printAlert,
+    functionSettings: demo
+      ? { ...DEMO_FUNCTION_SETTINGS, ...pick(process.env, Object.keys(DEMO_FUNCTION_SETTINGS)) }
+      : {},
+  });
+
   process.stdout.write(
     [
-      'Paytia webhook receiver is running locally.',
+      'Paytia webhook receiver and auditor are running locally.',
       `  webhook_url:              ${stack.webhookUrl}`,
       `  webhook_url_transaction:  ${stack.transactionWebhookUrl}`,
+      `  Paytia simulator:         ${stack.simulator.url}  (X-API-KEY ${stack.simulator.credentials.apiKey})`,
       `  DynamoDB endpoint:        ${stack.dynamoDbEndpoint}  (table ${stack.tableName}, any credentials)`,
-      `  Secrets Manager endpoint: ${stack.secretsManagerEndpoint}  (secret ${stack.tokenSecretId})`,
+      `  Secrets Manager endpoint: ${stack.secretsManagerEndpoint}`,
+      `  SNS endpoint:             ${stack.snsEndpoint}  (alerts are printed below)`,
+      `  EventBridge endpoint:     ${stack.eventBridgeEndpoint}  (verified events: ${stack.eventBridgeEndpoint}/events)`,
       `  Data:                     ${stack.dataDir ? `kept in ${stack.dataDir}` : 'in memory (set LOCAL_DATA_DIR to keep it)'}`,
       '',
+    ].join('\n'),
+  );
+
+  if (demo) {
+    let code = 0;
+    try {
+      const result = await runDemo(stack, (line) => process.stdout.write(`${line}\n`));
+      process.stdout.write(formatDemoSummary(result));
+      const missing = DEMO_FINDING_TYPES.filter(
+        (type) => !result.findings.some((finding) => finding.type === type),
+      );
+      if (missing.length > 0) {
+        process.stdout.write(`Not found: ${missing.join(', ')}\n`);
+        code = 1;
+      }
+      process.stdout.write(`Demo finished in ${Math.round((Date.now() - started) / 1000)} s.\n`);
+    } catch (error) {
+      process.stderr.write(`Demo failed: ${error instanceof Error ? error.message : String(error)}\n`);
+      code = 1;
+    }
+    await stack.close();
+    process.exit(code);
+  }
+
+  stack.startScheduler();
+  process.stdout.write(
+    [
       'Send a webhook:',
       `  curl -X POST -H 'content-type: application/json' \\`,
       `    -d '{"transaction_id":"txn_1","reference_id":"R1","status":"completed","amount":"150.00","currency":"GBP"}' \\`,
       `    ${stack.webhookUrl}`,
-      'Read what was stored:',
-      `  aws dynamodb scan --endpoint-url ${stack.dynamoDbEndpoint} --table-name ${stack.tableName}`,
+      'Look at what happened: npx paytia-auditor deliveries list, npx paytia-auditor findings list',
       '',
       'Press Ctrl-C to stop.',
       '',
@@ -60,6 +132,12 @@ async function main() {
   process.on('SIGTERM', () => void stop('SIGTERM'));
 }
 
+function pick(env: NodeJS.ProcessEnv, names: string[]): Record<string, string> {
+  return Object.fromEntries(
+    names.flatMap((name) => (env[name] === undefined ? [] : [[name, env[name] as string]])),
+  );
+}
+
 main().catch((error: unknown) => {
   if (error instanceof ConfigurationError) {
     process.stderr.write(`${error.message}\nRun "npm start -- --help" for the settings.\n`);
@@ -68,7 +146,7 @@ main().catch((error: unknown) => {
   const code = (error as NodeJS.ErrnoException).code;
   if (code === 'EADDRINUSE') {
     process.stderr.write(
-      `A port is already in use (${(error as Error).message}). Set PORT or LOCAL_DYNAMODB_PORT.\n`,
+      `A port is already in use (${(error as Error).message}). Set PORT, LOCAL_DYNAMODB_PORT or PAYTIA_SIM_PORT.\n`,
     );
     process.exit(2);
   }

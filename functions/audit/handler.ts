@@ -83,5 +83,7 @@ export const handler = middy()
   .handler(async (event: unknown) => {
     const invocation = readInvocation(event);
     if (invocation.mode === 'audit') return auditPendingDeliveries(dependencies);
-    return sweepPayments(dependencies, invocation.window);
+    const summary = await sweepPayments(dependencies, invocation.window);
+    count('PaymentsSwept', summary.payments);
+    return summary;
   });

@@ -433,7 +433,9 @@ const DAY_MS = 86_400_000;
  */
 export async function sweepPayments(deps: AuditDependencies, window: SweepWindow): Promise<SweepSummary> {
   const now = deps.clock();
-  const settledUntil = new Date(now.getTime() - deps.settings.sweepSettleMs);
+  // Paytia dates payments to the second: windows end on whole seconds, or a payment dated
+  // 12:00:00 but taken at 12:00:00.700 would fall between two windows and never be swept.
+  const settledUntil = wholeSecond(new Date(now.getTime() - deps.settings.sweepSettleMs));
   let watchStart = await deps.store.getCursor(WATCH_START);
   if (watchStart === undefined) {
     watchStart = settledUntil.toISOString();
@@ -528,6 +530,10 @@ async function hasStoredDelivery(deps: AuditDependencies, payment: PaymentTakenR
       ? (metadata as Record<string, unknown>).reference_id
       : undefined;
   return typeof referenceId === 'string' && (await deps.store.deliveriesForReference(referenceId)).length > 0;
+}
+
+function wholeSecond(instant: Date): Date {
+  return new Date(Math.floor(instant.getTime() / 1000) * 1000);
 }
 
 /** Runs `work` over `items`, at most `limit` at a time. */

@@ -8,12 +8,26 @@ import { printed, type RunningCommand, runNpm } from '../support/npm-start.js';
 
 const TOKEN = 'e2e-token-0123456789abcdef';
 const READY = 'Press Ctrl-C to stop.';
-const freshPorts = { PORT: '0', LOCAL_DYNAMODB_PORT: '0' };
+// Free ports and a private descriptor, so test files can run side by side.
+const freshPorts = {
+  PORT: '0',
+  LOCAL_DYNAMODB_PORT: '0',
+  PAYTIA_SIM_PORT: '0',
+  PAYTIA_LOCAL_DESCRIPTOR: join(tmpdir(), `paytia-local-${process.pid}-receiver.json`),
+};
 
 async function scanDeliveries(endpoint: string, tableName: string) {
   const client = localDynamoDbClient(endpoint);
   try {
-    const answer = await client.send(new ScanCommand({ TableName: tableName, ConsistentRead: true }));
+    const answer = await client.send(
+      new ScanCommand({
+        TableName: tableName,
+        ConsistentRead: true,
+        // The table also holds findings and the sweep's cursors.
+        FilterExpression: 'entity = :delivery',
+        ExpressionAttributeValues: { ':delivery': { S: 'delivery' } },
+      }),
+    );
     return answer.Items ?? [];
   } finally {
     client.destroy();

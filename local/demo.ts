@@ -1,0 +1,295 @@
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { type AttributeValue, ScanCommand } from '@aws-sdk/client-dynamodb';
+import type { AuditRunSummary, SweepSummary } from '../shared/audit/audit.js';
+import { FINDING_TYPES, type FindingType } from '../shared/audit/findings.js';
+import { PaytiaClient } from '../shared/paytia/client.js';
+import { staticApiKey } from '../shared/paytia/credentials.js';
+import type { PaymentServiceRequest } from '../shared/paytia/payment-service.js';
+import { localDynamoDbClient } from './dynamodb.js';
+import type { LocalStack } from './stack.js';
+
+/** The audit settings the demo runs with: short windows, so the whole story fits in a minute. */
+export const DEMO_FUNCTION_SETTINGS = {
+  AUDIT_SETTLE_SECONDS: '1',
+  AUDIT_VERIFICATION_WINDOW_SECONDS: '6',
+  SWEEP_SETTLE_MINUTES: '0',
+  POWERTOOLS_LOG_LEVEL: 'ERROR',
+};
+export const DEMO_WEBHOOK_TIME_SCALE = '0.005';
+
+/** The finding types of the taxonomy the demo stages, one case each. */
+export const DEMO_FINDING_TYPES: FindingType[] = [
+  'missing_delivery',
+  'unacknowledged_delivery',
+  'unverified_delivery',
+  'payload_mismatch',
+  'status_mismatch',
+  'amount_mismatch',
+  'unknown_transaction',
+  'missing_webhook',
+];
+
+export interface DemoResult {
+  payments: number;
+  deliveries: { total: number; verified: number; withFindings: number; pending: number };
+  findings: Array<{ type: string; severity: string; title: string }>;
+  alerts: number;
+  verifiedEvents: number;
+  audits: AuditRunSummary[];
+  sweep: SweepSummary;
+}
+
+type Say = (line: string) => void;
+
+/**
+ * A scripted day at a merchant, against the running local stack: ordinary payments whose webhooks
+ * reach the receiver and are verified, and one case of each finding type staged through the
+ * simulator's faults, a flaky endpoint and two forged posts. Then the auditor and the sweep run as
+ * the scheduler would run them.
+ */
+export async function runDemo(stack: LocalStack, say: Say): Promise<DemoResult> {
+  const simulator = stack.simulator;
+  const paytia = new PaytiaClient({
+    baseUrl: simulator.url,
+    credentials: staticApiKey(simulator.credentials.apiKey),
+    retry: { maxRetries: 0 },
+  });
+  const flaky = await startFlakyEndpoint(stack.webhookUrl);
+  try {
+    // As the scheduler does at start: a first token, and the sweep's watch start.
+    await stack.invoke('rotate-token', {});
+    await stack.invoke('audit', { mode: 'sweep', window: 'recent' });
+
+    say('Creating payments through the Paytia simulator...');
+    const pay = (referenceId: string, fields: Partial<PaymentServiceRequest> = {}) =>
+      paytia.paymentService({
+        reference_id: referenceId,
+        reference_number: `INV-${referenceId}`,
+        amount: '150.00',
+        currency_code: 'GBP',
+        transaction_flag: 4,
+        webhook_url: stack.webhookUrl,
+        webhook_url_transaction: stack.transactionWebhookUrl,
+        ...fields,
+      } as PaymentServiceRequest);
+
+    const ordinary = [
+      pay('DEMO-1001', {
+        transaction_flag: 0,
+        agent_id: 101,
+        agent_name: 'Alex',
+      } as Partial<PaymentServiceRequest>),
+      pay('DEMO-1002', { amount: '75.50' }),
+      pay('DEMO-1003', { amount: '12.00', currency_code: 'EUR' }),
+      pay('DEMO-1004', {
+        transaction_flag: 0,
+        agent_id: 102,
+        agent_name: 'Sam',
+        amount: '20.00',
+      } as Partial<PaymentServiceRequest>),
+    ];
+    await Promise.all(ordinary);
+
+    // missing_delivery: Paytia logs the final webhook as sent, but it never reaches us.
+    simulator.control.injectWebhookFault({ mode: 'lose', referenceId: 'DEMO-LOST', target: 'final' });
+    await pay('DEMO-LOST', { amount: '30.00' });
+    // unverified_delivery: a webhook arrives that Paytia's log does not contain.
+    simulator.control.injectWebhookFault({ mode: 'unlogged', referenceId: 'DEMO-UNLOGGED', target: 'final' });
+    await pay('DEMO-UNLOGGED', { amount: '45.00' });
+    // unacknowledged_delivery: our endpoint fails the first attempt; Paytia retries.
+    await pay('DEMO-FLAKY', { amount: '60.00', webhook_url: flaky.url });
+    // status_mismatch and amount_mismatch: payment_taken will disagree with the webhooks.
+    await pay('DEMO-STATUS', { amount: '80.00' });
+    await pay('DEMO-AMOUNT', { amount: '150.00' });
+    // payload_mismatch: a genuine payment whose webhook is then replayed with another amount.
+    await pay('DEMO-REPLAY', { amount: '99.00' });
+    // missing_webhook: a payment Paytia took without sending any webhook.
+    simulator.control.addPaymentWithoutWebhook({
+      referenceId: 'DEMO-NOHOOK',
+      amount: '42.00',
+      referenceNumber: 'INV-DEMO-NOHOOK',
+    });
+
+    await simulator.control.waitForWebhooks({ timeoutMs: 30_000 });
+    simulator.control.alterPayment({ referenceId: 'DEMO-STATUS', status: 'failed' });
+    simulator.control.alterPayment({ referenceId: 'DEMO-AMOUNT', total_sell_price: '15.00' });
+
+    say('Posting two forged webhooks...');
+    const genuine = simulator.control.sentWebhooks({ referenceId: 'DEMO-REPLAY', target: 'final' })[0];
+    if (!genuine) throw new Error('demo: the DEMO-REPLAY webhook was not sent');
+    const replayed = { ...JSON.parse(genuine.body), amount: '9.99' };
+    await postJson(stack.webhookUrl, replayed);
+    // unknown_transaction: a webhook for a transaction Paytia never had.
+    await postJson(stack.webhookUrl, {
+      transaction_id: 'txn_999999999',
+      reference_id: 'DEMO-FORGED',
+      reference_number: 'INV-DEMO-FORGED',
+      status: 'completed',
+      amount: '500.00',
+      currency: 'GBP',
+      timestamp: new Date().toISOString(),
+    });
+
+    const windowSeconds = Number(process.env.AUDIT_VERIFICATION_WINDOW_SECONDS ?? 6);
+    say(
+      `Waiting ${windowSeconds + 1} s: absence from Paytia's records counts only after the verification window...`,
+    );
+    await sleep((windowSeconds + 1) * 1000);
+
+    say('Running the auditor and the sweep...');
+    const audits: AuditRunSummary[] = [];
+    for (let run = 0; run < 5; run++) {
+      const summary = (await stack.invoke('audit', { mode: 'audit' })) as AuditRunSummary;
+      audits.push(summary);
+      if (summary.audited === 0 || (summary.waiting === 0 && summary.deferred === 0)) break;
+      await sleep(1000);
+    }
+    const sweep = (await stack.invoke('audit', { mode: 'sweep', window: 'recent' })) as SweepSummary;
+    // What the sweep recovered is audited on the next run, as the scheduler would do.
+    if (sweep.recovered > 0) audits.push((await stack.invoke('audit', { mode: 'audit' })) as AuditRunSummary);
+    await waitForAlerts(stack);
+
+    const findings = await listFindings(stack);
+    const deliveries = await countDeliveries(stack);
+    return {
+      payments: 11,
+      deliveries,
+      findings,
+      alerts: stack.alerts().length,
+      verifiedEvents: stack.verifiedEvents().length,
+      audits,
+      sweep,
+    };
+  } finally {
+    await flaky.close();
+  }
+}
+
+/** The demo's closing table: each finding type, whether it was found, and its alert line. */
+export function formatDemoSummary(result: DemoResult): string {
+  const byType = new Map<string, Array<{ severity: string; title: string }>>();
+  for (const finding of result.findings)
+    byType.set(finding.type, [...(byType.get(finding.type) ?? []), finding]);
+  const rows = DEMO_FINDING_TYPES.map((type) => {
+    const found = byType.get(type) ?? [];
+    return [type, FINDING_TYPES[type].severity, String(found.length), found[0]?.title ?? '(none)'];
+  });
+  const widths = [24, 9, 6].map((width, column) =>
+    Math.max(width, ...rows.map((row) => (row[column] ?? '').length)),
+  );
+  const line = (cells: string[]) =>
+    cells
+      .map((cell, column) => (column < widths.length ? cell.padEnd(widths[column] as number) : cell))
+      .join('  ');
+  const { deliveries } = result;
+  return [
+    '',
+    'Findings',
+    line(['type', 'severity', 'count', 'example']),
+    line(widths.map((width) => '-'.repeat(width)).concat('-------')),
+    ...rows.map(line),
+    '',
+    `Deliveries: ${deliveries.total} stored, ${deliveries.verified} verified, ${deliveries.withFindings} with findings, ${deliveries.pending} pending`,
+    `Alerts published: ${result.alerts}; verified events published: ${result.verifiedEvents}`,
+    '',
+  ].join('\n');
+}
+
+async function listFindings(stack: LocalStack) {
+  const items = await scanEntities(stack, 'finding');
+  return items.map((item) => ({
+    type: item.findingType?.S ?? '',
+    severity: item.severity?.S ?? '',
+    title: item.title?.S ?? '',
+  }));
+}
+
+async function countDeliveries(stack: LocalStack) {
+  const counts = { total: 0, verified: 0, withFindings: 0, pending: 0 };
+  for (const item of await scanEntities(stack, 'delivery')) {
+    counts.total++;
+    const status = item.auditStatus?.S;
+    if (status === 'verified') counts.verified++;
+    else if (status === 'findings') counts.withFindings++;
+    else counts.pending++;
+  }
+  return counts;
+}
+
+/** Every item of one kind in the local table (a demo's worth: a scan is fine). */
+async function scanEntities(
+  stack: LocalStack,
+  entity: string,
+): Promise<Array<Record<string, AttributeValue>>> {
+  const client = localDynamoDbClient(stack.dynamoDbEndpoint);
+  try {
+    const items: Array<Record<string, AttributeValue>> = [];
+    let startKey: Record<string, AttributeValue> | undefined;
+    do {
+      const page = await client.send(
+        new ScanCommand({
+          TableName: stack.tableName,
+          FilterExpression: 'entity = :entity',
+          ExpressionAttributeValues: { ':entity': { S: entity } },
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      items.push(...(page.Items ?? []));
+      startKey = page.LastEvaluatedKey;
+    } while (startKey);
+    return items;
+  } finally {
+    client.destroy();
+  }
+}
+
+/** Waits until no new alert has arrived for two seconds (the stack polls the topic's queue each second). */
+async function waitForAlerts(stack: LocalStack): Promise<void> {
+  let seen = -1;
+  for (let round = 0; round < 15 && stack.alerts().length !== seen; round++) {
+    seen = stack.alerts().length;
+    await sleep(2000);
+  }
+}
+
+async function postJson(url: string, body: unknown): Promise<void> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+  await response.text();
+}
+
+/** An endpoint that fails the first webhook it gets with 503 and forwards every later one. */
+async function startFlakyEndpoint(target: string): Promise<{ url: string; close(): Promise<void> }> {
+  let failed = false;
+  const server: Server = createServer(async (request, response) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    if (!failed) {
+      failed = true;
+      response.writeHead(503).end();
+      return;
+    }
+    const answer = await fetch(target, {
+      method: 'POST',
+      headers: { 'content-type': request.headers['content-type'] ?? 'application/json' },
+      body: Buffer.concat(chunks),
+    });
+    response.writeHead(answer.status, { 'content-type': 'application/json' }).end(await answer.text());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}/flaky`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
+  };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

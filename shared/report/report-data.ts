@@ -1,0 +1,55 @@
+/**
+ * What the audit report shows. The CLI collects it (from the table and the Paytia secret) and
+ * `renderReportHtml` turns it into one self-contained page.
+ */
+export interface ReportData {
+  generatedAt: string;
+  /** The stack reported on: its name, or `local`. */
+  stackName: string;
+  deliveries: ReportDelivery[];
+  findings: ReportFinding[];
+  token: ReportTokenState;
+}
+
+export interface ReportDelivery {
+  deliveryId: string;
+  firstReceivedAt: string;
+  /** `pending`, `verified` or `findings`. */
+  auditStatus: string;
+  origin: 'received' | 'recovered';
+  receiptCount: number;
+  referenceId?: string;
+  transactionId?: string;
+  referenceNumber?: string;
+  status?: string;
+  amount?: string;
+  currency?: string;
+}
+
+export interface ReportFinding {
+  findingId: string;
+  type: string;
+  severity: string;
+  title: string;
+  description: string;
+  raisedAt: string;
+  alertedAt?: string;
+  deliveryId?: string;
+  transactionId?: string;
+  referenceId?: string;
+  referenceNumber?: string;
+  /** The evidence as stored (parsed JSON). */
+  evidence: unknown;
+}
+
+/** The Paytia credentials' state. Never a token value. */
+export interface ReportTokenState {
+  /** `placeholder`: not filled in yet; `unreadable`: the secret could not be read or parsed. */
+  mode: 'api_key' | 'access_token' | 'placeholder' | 'unreadable';
+  obtainedAt?: string;
+  /** When the stored access token stops working (see shared/paytia/token-secret.ts). */
+  expiresAt?: string;
+  hasRefreshToken?: boolean;
+  /** Why the state is `unreadable`, in words that name no secret. */
+  problem?: string;
+}

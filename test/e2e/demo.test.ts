@@ -1,0 +1,32 @@
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { DEMO_FINDING_TYPES } from '../../local/demo.js';
+import { runNpm } from '../support/npm-start.js';
+
+describe('npm run demo', () => {
+  it('stages one case of each finding type, finds each exactly once, alerts once each, and exits 0', async () => {
+    // Act
+    const run = runNpm(['run', 'demo'], {
+      PORT: '0',
+      LOCAL_DYNAMODB_PORT: '0',
+      PAYTIA_SIM_PORT: '0',
+      PAYTIA_LOCAL_DESCRIPTOR: join(tmpdir(), `paytia-local-${process.pid}-demo.json`),
+    });
+    const code = await run.exited;
+    const output = run.output();
+
+    // Assess
+    expect(code, output).toBe(0);
+    for (const type of DEMO_FINDING_TYPES) {
+      expect(output).toMatch(new RegExp(`^${type}\\s+\\w+\\s+1\\s+Paytia`, 'm'));
+    }
+    const alerts = output.split('\n').filter((line) => line.startsWith('ALERT ['));
+    expect(alerts).toHaveLength(DEMO_FINDING_TYPES.length);
+    expect(new Set(alerts).size).toBe(alerts.length);
+    expect(output).toMatch(/Deliveries: \d+ stored, \d+ verified, 5 with findings, 0 pending/);
+    expect(output).toMatch(/Alerts published: 8; verified events published: \d+/);
+    const seconds = Number(/Demo finished in (\d+) s/.exec(output)?.[1]);
+    expect(seconds).toBeGreaterThan(0);
+  }, 120_000);
+});
