@@ -1,0 +1,534 @@
+import { describe, expect, it } from 'vitest';
+import { FINDING_TYPES, type FindingType } from '../../../shared/audit/findings.js';
+import { bucketDeliveries, chartUnit, niceScale } from '../../../shared/report/chart-svg.js';
+import { escapeHtml, formatDuration, formatTime } from '../../../shared/report/html.js';
+import { renderReportHtml } from '../../../shared/report/render-html.js';
+import type {
+  ReportData,
+  ReportDelivery,
+  ReportFinding,
+  ReportTokenState,
+} from '../../../shared/report/report-data.js';
+
+const HOUR = 3_600_000;
+const T0 = Date.parse('2025-06-03T00:00:00.000Z');
+const GENERATED_AT = '2025-06-04T00:05:00.000Z';
+
+function delivery(
+  n: number,
+  at: number,
+  auditStatus = 'verified',
+  extra: Partial<ReportDelivery> = {},
+): ReportDelivery {
+  return {
+    deliveryId: n.toString(16).padStart(64, '0'),
+    firstReceivedAt: new Date(at).toISOString(),
+    auditStatus,
+    origin: 'received',
+    receiptCount: 1,
+    ...extra,
+  };
+}
+
+function finding(type: FindingType, extra: Partial<ReportFinding> = {}): ReportFinding {
+  return {
+    findingId: `${type}:subject-${type}`,
+    type,
+    severity: FINDING_TYPES[type].severity,
+    title: `Title of ${type}`,
+    description: `Description of ${type}.`,
+    raisedAt: '2025-06-03T10:00:00.000Z',
+    deliveryId: 'a'.repeat(64),
+    transactionId: 'txn_1',
+    referenceId: 'ref-1',
+    evidence: { payment: { unique_id: 'txn_1', amount: '15.00' } },
+    ...extra,
+  };
+}
+
+const accessToken: ReportTokenState = {
+  mode: 'access_token',
+  obtainedAt: '2025-06-03T23:45:00.000Z',
+  expiresAt: '2025-06-04T00:45:00.000Z',
+  hasRefreshToken: true,
+};
+
+function report(overrides: Partial<ReportData> = {}): ReportData {
+  return {
+    generatedAt: GENERATED_AT,
+    stackName: 'PaytiaWebhooks',
+    deliveries: [
+      delivery(1, T0 + 10 * 60_000),
+      delivery(2, T0 + 70 * 60_000, 'findings'),
+      delivery(3, T0 + 75 * 60_000, 'verified', { origin: 'recovered', receiptCount: 0 }),
+      delivery(4, T0 + 5 * HOUR + 1_000, 'pending'),
+    ],
+    findings: [finding('amount_mismatch'), finding('missing_delivery'), finding('audit_stalled')],
+    token: accessToken,
+    ...overrides,
+  };
+}
+
+/** The text inside the element carrying `data-testid="<id>"` (the first one), tags removed. */
+function byTestId(html: string, id: string): string | undefined {
+  const open = new RegExp(
+    `<([a-z0-9]+)\\b[^>]*\\bdata-testid="${id.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}"[^>]*>`,
+  );
+  const match = open.exec(html);
+  if (!match) return undefined;
+  const tag = match[1];
+  const rest = html.slice(match.index + match[0].length);
+  const close = rest.indexOf(`</${tag}>`);
+  return rest
+    .slice(0, close)
+    .replace(/<[^>]*>/g, '')
+    .trim();
+}
+
+const countOf = (html: string, needle: string) => html.split(needle).length - 1;
+
+describe('renderReportHtml: the page', () => {
+  const html = renderReportHtml(report());
+
+  it('is one self-contained, accessible document', () => {
+    expect(html.startsWith('<!doctype html>')).toBe(true);
+    expect(html).toContain('<html lang="en">');
+    expect(html).toContain('<meta charset="utf-8">');
+    expect(html).toContain('<title>Paytia webhook audit: PaytiaWebhooks</title>');
+    expect(countOf(html, '<h1')).toBe(1);
+    for (const heading of [
+      'Summary',
+      'Deliveries over time',
+      'Findings by type and severity',
+      'Findings',
+      'Paytia credentials',
+    ]) {
+      expect(html).toMatch(new RegExp(`<h2 id="[a-z-]+">${heading}\\b`));
+    }
+    expect(html).toContain('<th scope="col">Type</th>');
+    expect(html).toContain('<style>');
+  });
+
+  it('asks for nothing from outside: no scripts, links, images, fonts or URLs, and a CSP that forbids them', () => {
+    expect(html).not.toMatch(/<script\b/i);
+    expect(html).not.toMatch(/<link\b/i);
+    expect(html).not.toMatch(/<img\b/i);
+    expect(html).not.toMatch(/<iframe\b/i);
+    expect(html).not.toMatch(/@import|@font-face/i);
+    expect(html).not.toMatch(/\b(src|href)=/i);
+    // The only URL is the SVG namespace, which is a name, not a request.
+    expect(html.match(/https?:\/\/[^\s"')<]+/g)).toEqual(['http://www.w3.org/2000/svg']);
+    expect(html).toContain(
+      `<meta http-equiv="Content-Security-Policy" content="default-src 'none'; style-src 'unsafe-inline'; img-src data:">`,
+    );
+  });
+
+  it('shows the delivery counts in the summary', () => {
+    expect(byTestId(html, 'summary-deliveries')).toBe('4');
+    expect(byTestId(html, 'summary-verified')).toBe('2');
+    expect(byTestId(html, 'summary-findings')).toBe('1');
+    expect(byTestId(html, 'summary-pending')).toBe('1');
+    expect(byTestId(html, 'summary-recovered')).toBe('1');
+    expect(html).toContain('50% of deliveries');
+    expect(byTestId(html, 'summary-other')).toBeUndefined();
+  });
+
+  it('shows findings by severity, with the severity as a word', () => {
+    expect(byTestId(html, 'summary-findings-total')).toBe('3');
+    expect(byTestId(html, 'summary-severity-critical')).toBe('1');
+    expect(byTestId(html, 'summary-severity-high')).toBe('1');
+    expect(byTestId(html, 'summary-severity-medium')).toBe('1');
+    expect(byTestId(html, 'summary-severity-low')).toBe('0');
+    expect(html).toContain('<span class="sev sev-critical">Critical</span>');
+    expect(html).toContain('<span class="sev sev-high">High</span>');
+    expect(html).toContain('<span class="sev sev-medium">Medium</span>');
+  });
+
+  it('counts every finding type, zero included', () => {
+    for (const type of Object.keys(FINDING_TYPES)) {
+      const expected = ['amount_mismatch', 'missing_delivery', 'audit_stalled'].includes(type) ? '1' : '0';
+      expect(byTestId(html, `finding-count-${type}`), type).toBe(expected);
+    }
+  });
+
+  it('lists each finding with its title, description, ids, times and evidence, most severe first', () => {
+    expect(countOf(html, 'data-testid="finding-row"')).toBe(3);
+    const rows = [...html.matchAll(/data-testid="finding-row" data-finding-type="([a-z_]+)"/g)].map(
+      (m) => m[1],
+    );
+    expect(rows).toEqual(['amount_mismatch', 'missing_delivery', 'audit_stalled']);
+    expect(html).toContain('Title of amount_mismatch');
+    expect(html).toContain('Description of amount_mismatch.');
+    expect(html).toContain('<code>amount_mismatch:subject-amount_mismatch</code>');
+    expect(html).toContain(`<code>${'a'.repeat(64)}</code>`);
+    expect(html).toContain('<code>txn_1</code>');
+    expect(html).toContain('<code>ref-1</code>');
+    expect(html).toContain('<time datetime="2025-06-03T10:00:00.000Z">2025-06-03 10:00:00 UTC</time>');
+    expect(html).toContain('not alerted yet');
+    expect(
+      countOf(html, '<details class="evidence" data-testid="finding-evidence"><summary>Evidence</summary>'),
+    ).toBe(3);
+    expect(html).toContain(
+      escapeHtml(JSON.stringify({ payment: { unique_id: 'txn_1', amount: '15.00' } }, null, 2)),
+    );
+  });
+
+  it('sorts findings by severity, then newest first, and shows alert times', () => {
+    const page = renderReportHtml(
+      report({
+        findings: [
+          finding('unacknowledged_delivery', { raisedAt: '2025-06-03T09:00:00.000Z' }),
+          finding('missing_webhook', { raisedAt: '2025-06-03T08:00:00.000Z' }),
+          finding('status_mismatch', {
+            raisedAt: '2025-06-03T07:00:00.000Z',
+            alertedAt: '2025-06-03T07:00:02.000Z',
+          }),
+          finding('unknown_transaction', { raisedAt: '2025-06-03T11:00:00.000Z' }),
+        ],
+      }),
+    );
+    const rows = [...page.matchAll(/data-testid="finding-row" data-finding-type="([a-z_]+)"/g)].map(
+      (m) => m[1],
+    );
+    expect(rows).toEqual([
+      'status_mismatch',
+      'unknown_transaction',
+      'missing_webhook',
+      'unacknowledged_delivery',
+    ]);
+    expect(page).toContain('<time datetime="2025-06-03T07:00:02.000Z">2025-06-03 07:00:02 UTC</time>');
+  });
+
+  it('says so when a finding has no evidence', () => {
+    const page = renderReportHtml(report({ findings: [finding('missing_webhook', { evidence: {} })] }));
+    expect(page).toContain('No evidence recorded.');
+    expect(page).not.toContain('class="evidence"');
+  });
+
+  it('draws the chart with one bar per hour, stacked by outcome, with axis labels', () => {
+    expect(html).toContain('data-testid="chart"');
+    expect(html).toContain('data-unit="hour"');
+    // 00:10 to 05:00: six hourly buckets, the empty ones included.
+    expect(countOf(html, 'data-testid="chart-bar"')).toBe(6);
+    expect(html).toContain(
+      'data-start="2025-06-03T01:00:00.000Z" data-total="2" data-verified="1" data-findings="1" data-pending="0"',
+    );
+    expect(html).toContain('data-start="2025-06-03T02:00:00.000Z" data-total="0"');
+    expect(countOf(html, 'class="segment segment-verified"')).toBe(2);
+    expect(countOf(html, 'class="segment segment-findings"')).toBe(1);
+    expect(countOf(html, 'class="segment segment-pending"')).toBe(1);
+    expect(html).toContain('Hour of receipt (UTC)');
+    expect(html).toContain('Deliveries per hour</text>');
+    expect(html).toContain('>00:00</text>');
+    expect(html).toContain('>2025-06-03</text>');
+    expect(html).toContain('role="img" aria-labelledby="chart-title chart-desc"');
+    expect(html).toContain('With findings (striped)');
+  });
+});
+
+describe('renderReportHtml: escaping', () => {
+  const attack = '<script>alert(1)</script><img src=x onerror=alert(2)>"\'&';
+  const page = renderReportHtml({
+    generatedAt: `${GENERATED_AT}${attack}`,
+    stackName: `"><script>alert('stack')</script>`,
+    deliveries: [
+      delivery(1, T0, 'verified'),
+      { ...delivery(2, T0 + HOUR, `findings${attack}`), firstReceivedAt: `not a time ${attack}` },
+    ],
+    findings: [
+      finding('unverified_delivery', {
+        findingId: `unverified_delivery:${attack}`,
+        title: `Forged <b>webhook</b> ${attack}`,
+        description: `</td></tr></table>${attack}`,
+        deliveryId: attack,
+        transactionId: attack,
+        referenceId: attack,
+        referenceNumber: attack,
+        raisedAt: attack,
+        alertedAt: attack,
+        evidence: {
+          receipts: [{ body: `{"note":"</code></pre></details>${attack}"}` }],
+          [attack]: attack,
+        },
+      }),
+      finding('status_mismatch', {
+        type: `status_mismatch"><script>alert(3)</script>`,
+        severity: `<i>sev</i>`,
+      }),
+    ],
+    token: { mode: 'unreadable', problem: `the secret is not JSON ${attack}` },
+  });
+
+  it('leaves no tag from data alive', () => {
+    expect(page).not.toMatch(/<script/i);
+    expect(page).not.toMatch(/<img/i);
+    expect(page).not.toMatch(/<b>webhook/);
+    expect(page).not.toMatch(/<i>sev/);
+  });
+
+  it('shows the data as text', () => {
+    const escaped = escapeHtml(attack);
+    expect(escaped).toBe(
+      '&lt;script&gt;alert(1)&lt;/script&gt;&lt;img src=x onerror=alert(2)&gt;&quot;&#39;&amp;',
+    );
+    expect(page).toContain(`Forged &lt;b&gt;webhook&lt;/b&gt; ${escaped}`);
+    expect(page).toContain(`&lt;/td&gt;&lt;/tr&gt;&lt;/table&gt;${escaped}`);
+    expect(page).toContain(`<p data-testid="token-problem">Problem: the secret is not JSON ${escaped}</p>`);
+    expect(page).toContain('&lt;/code&gt;&lt;/pre&gt;&lt;/details&gt;');
+    expect(page).toContain('&quot;&gt;&lt;script&gt;alert(&#39;stack&#39;)&lt;/script&gt;');
+    expect(page).toContain('<span class="sev sev-other">&lt;i&gt;sev&lt;/i&gt;</span>');
+    expect(page).toContain(
+      `data-testid="finding-count-status_mismatch&quot;&gt;&lt;script&gt;alert(3)&lt;/script&gt;"`,
+    );
+    // The untimed delivery is counted, and said not to be charted.
+    expect(byTestId(page, 'summary-deliveries')).toBe('2');
+    expect(byTestId(page, 'summary-other')).toBe('1');
+    expect(byTestId(page, 'chart-untimed')).toBe(
+      '1 delivery has an unreadable receipt time and is not charted.',
+    );
+  });
+
+  it('keeps the structure intact: every finding still one row', () => {
+    expect(countOf(page, 'data-testid="finding-row"')).toBe(2);
+    expect(countOf(page, '<table')).toBe(countOf(page, '</table>'));
+    expect(countOf(page, '<details')).toBe(countOf(page, '</details>'));
+    expect(countOf(page, '<pre>')).toBe(countOf(page, '</pre>'));
+  });
+});
+
+describe('renderReportHtml: empty data', () => {
+  const page = renderReportHtml({
+    generatedAt: GENERATED_AT,
+    stackName: 'local',
+    deliveries: [],
+    findings: [],
+    token: { mode: 'api_key' },
+  });
+
+  it('says there were no deliveries, draws no chart, and counts zero everywhere', () => {
+    expect(byTestId(page, 'no-deliveries')).toContain('No deliveries in this period.');
+    expect(page).toContain('No deliveries in this period.');
+    expect(page).not.toContain('data-testid="chart"');
+    for (const id of [
+      'summary-deliveries',
+      'summary-verified',
+      'summary-findings',
+      'summary-pending',
+      'summary-recovered',
+      'summary-findings-total',
+      'summary-severity-critical',
+      'summary-severity-high',
+      'summary-severity-medium',
+      'summary-severity-low',
+    ]) {
+      expect(byTestId(page, id), id).toBe('0');
+    }
+    expect(page).not.toContain('% of deliveries');
+  });
+
+  it('says there were no findings, and still lists every type at zero', () => {
+    expect(byTestId(page, 'no-findings')).toBe('No findings in this period.');
+    expect(countOf(page, 'data-testid="finding-row"')).toBe(0);
+    for (const type of Object.keys(FINDING_TYPES)) expect(byTestId(page, `finding-count-${type}`)).toBe('0');
+  });
+
+  it('handles deliveries none of which has a readable time', () => {
+    const untimed = renderReportHtml(
+      report({ deliveries: [{ ...delivery(1, T0), firstReceivedAt: 'garbage' }], findings: [] }),
+    );
+    expect(untimed).not.toContain('data-testid="chart"');
+    expect(byTestId(untimed, 'chart-untimed')).toContain('No delivery has a readable receipt time');
+    expect(byTestId(untimed, 'summary-deliveries')).toBe('1');
+  });
+});
+
+describe('renderReportHtml: severities', () => {
+  it('shows every severity as a word, and an unknown one plainly', () => {
+    const page = renderReportHtml(
+      report({
+        findings: [
+          finding('status_mismatch'),
+          finding('missing_webhook'),
+          finding('audit_stalled'),
+          finding('audit_stalled', { findingId: 'x:low', severity: 'low' }),
+          finding('audit_stalled', { findingId: 'x:info', severity: 'info' }),
+        ],
+      }),
+    );
+    for (const [severity, word] of [
+      ['critical', 'Critical'],
+      ['high', 'High'],
+      ['medium', 'Medium'],
+      ['low', 'Low'],
+    ]) {
+      expect(page).toContain(`<span class="sev sev-${severity}">${word}</span>`);
+      expect(byTestId(page, `summary-severity-${severity}`)).toBe('1');
+    }
+    expect(page).toContain('<span class="sev sev-other">Info</span>');
+    expect(byTestId(page, 'summary-severity-info')).toBe('1');
+    expect(byTestId(page, 'summary-findings-total')).toBe('5');
+    expect(byTestId(page, 'finding-count-audit_stalled')).toBe('3');
+    const rows = [
+      ...page.matchAll(/data-testid="finding-row" data-finding-type="[a-z_]+" data-severity="([a-z]+)"/g),
+    ];
+    expect(rows.map((m) => m[1])).toEqual(['critical', 'high', 'medium', 'low', 'info']);
+  });
+
+  it('shows a finding type it does not know, with its own severity', () => {
+    const page = renderReportHtml(
+      report({ findings: [{ ...finding('audit_stalled'), type: 'new_kind', severity: 'high' }] }),
+    );
+    expect(byTestId(page, 'finding-count-new_kind')).toBe('1');
+    expect(page).toContain('a finding type this report does not know');
+  });
+});
+
+describe('renderReportHtml: the token state', () => {
+  const tokenSection = (token: ReportTokenState, generatedAt = GENERATED_AT) =>
+    renderReportHtml(report({ token, generatedAt }));
+
+  it('access_token: obtained, expiry, time left, refresh token held', () => {
+    const page = tokenSection(accessToken);
+    expect(byTestId(page, 'token-mode')).toBe('Access token (rotated)');
+    expect(page).toContain('data-mode="access_token"');
+    expect(byTestId(page, 'token-status')).toBe('OK');
+    expect(byTestId(page, 'token-obtained')).toBe('2025-06-03 23:45:00 UTC');
+    expect(byTestId(page, 'token-expires')).toBe('2025-06-04 00:45:00 UTC');
+    expect(byTestId(page, 'token-time-left')).toBe('40 min left');
+    expect(byTestId(page, 'token-refresh')).toBe('Yes');
+    expect(page).not.toContain('Without a refresh token');
+  });
+
+  it('access_token: expiring soon, expired, no token yet, no refresh token', () => {
+    const soon = tokenSection(accessToken, '2025-06-04T00:35:00.000Z');
+    expect(byTestId(soon, 'token-status')).toBe('Expiring soon');
+    expect(byTestId(soon, 'token-time-left')).toBe(
+      '10 min left (under 15 minutes: is the rotation failing?)',
+    );
+
+    const expired = tokenSection({ ...accessToken, hasRefreshToken: false }, '2025-06-04T02:00:00.000Z');
+    expect(byTestId(expired, 'token-status')).toBe('Expired');
+    expect(byTestId(expired, 'token-time-left')).toBe('expired 1 h 15 min before this report');
+    expect(byTestId(expired, 'token-refresh')).toBe('No');
+    expect(expired).toContain('Without a refresh token the rotator calls <code>authorize</code>');
+
+    const fresh = tokenSection({ mode: 'access_token', hasRefreshToken: true });
+    expect(byTestId(fresh, 'token-status')).toBe('No access token yet');
+    expect(byTestId(fresh, 'token-obtained')).toBe('not yet: the rotator has not run');
+    expect(byTestId(fresh, 'token-expires')).toBe('n/a');
+  });
+
+  it('api_key: nothing to rotate', () => {
+    const page = tokenSection({ mode: 'api_key' });
+    expect(byTestId(page, 'token-mode')).toBe('API key');
+    expect(byTestId(page, 'token-status')).toBe('OK');
+    expect(page).toContain('nothing to rotate');
+    expect(page).not.toContain('data-testid="token-expires"');
+  });
+
+  it('placeholder: not filled in, and what to do', () => {
+    const page = tokenSection({ mode: 'placeholder' });
+    expect(byTestId(page, 'token-mode')).toBe('Placeholder: not filled in');
+    expect(byTestId(page, 'token-status')).toBe('Not configured');
+    expect(page).toContain('still holds the placeholder the stack created');
+    expect(page).toContain('Paytia credentials and token rotation');
+  });
+
+  it('unreadable: says it cannot be read, and why', () => {
+    const page = tokenSection({ mode: 'unreadable', problem: 'the Paytia secret is not JSON' });
+    expect(byTestId(page, 'token-mode')).toBe('Unreadable');
+    expect(byTestId(page, 'token-status')).toBe('Cannot read');
+    expect(page).toContain('could not be read or parsed');
+    expect(byTestId(page, 'token-problem')).toBe('Problem: the Paytia secret is not JSON');
+    expect(tokenSection({ mode: 'unreadable' })).not.toContain('data-testid="token-problem"');
+  });
+
+  it('never prints a token value, even one passed by mistake', () => {
+    const page = tokenSection({ ...accessToken, access_token: 'SECRET-TOKEN' } as ReportTokenState);
+    expect(page).not.toContain('SECRET-TOKEN');
+  });
+});
+
+describe('the chart buckets', () => {
+  const at = (ms: number, status = 'verified') => delivery(ms, ms, status);
+
+  it('chooses hours up to two days, then days, weeks, months', () => {
+    expect(chartUnit(0)).toBe('hour');
+    expect(chartUnit(47 * HOUR)).toBe('hour');
+    expect(chartUnit(48 * HOUR)).toBe('day');
+    expect(chartUnit(92 * 24 * HOUR)).toBe('day');
+    expect(chartUnit(93 * 24 * HOUR)).toBe('week');
+    expect(chartUnit(731 * 24 * HOUR)).toBe('month');
+  });
+
+  it('a single delivery is one hourly bar', () => {
+    const { unit, buckets } = bucketDeliveries([at(T0 + 30 * 60_000)]);
+    expect(unit).toBe('hour');
+    expect(buckets).toHaveLength(1);
+    expect(buckets[0]).toMatchObject({ start: T0, total: 1, verified: 1 });
+  });
+
+  it('a week is seven daily bars', () => {
+    const deliveries = [
+      at(T0 + HOUR),
+      at(T0 + 3 * 24 * HOUR, 'findings'),
+      at(T0 + 6 * 24 * HOUR + 23 * HOUR, 'pending'),
+    ];
+    const { unit, buckets } = bucketDeliveries(deliveries);
+    expect(unit).toBe('day');
+    expect(buckets.map((b) => b.total)).toEqual([1, 0, 0, 1, 0, 0, 1]);
+    expect(buckets.map((b) => b.label)).toContain('2025-06-06');
+    const page = renderReportHtml(report({ deliveries }));
+    expect(countOf(page, 'data-testid="chart-bar"')).toBe(7);
+    expect(page).toContain('Day of receipt (UTC)');
+  });
+
+  it('half a year is weekly bars from Monday, two years and more monthly', () => {
+    const weekly = bucketDeliveries([
+      at(Date.parse('2025-01-01T12:00:00Z')),
+      at(Date.parse('2025-06-30T12:00:00Z')),
+    ]);
+    expect(weekly.unit).toBe('week');
+    expect(new Date(weekly.buckets[0]?.start ?? 0).toISOString()).toBe('2024-12-30T00:00:00.000Z');
+    expect(weekly.buckets).toHaveLength(27);
+    expect(weekly.buckets.reduce((n, b) => n + b.total, 0)).toBe(2);
+
+    const monthly = bucketDeliveries([
+      at(Date.parse('2023-01-15T00:00:00Z')),
+      at(Date.parse('2025-03-02T00:00:00Z')),
+    ]);
+    expect(monthly.unit).toBe('month');
+    expect(monthly.buckets).toHaveLength(27);
+    expect(monthly.buckets[1]?.label).toBe('2023-02');
+  });
+
+  it('counts unknown statuses as pending in the chart and leaves untimed deliveries out', () => {
+    const { buckets, untimed } = bucketDeliveries([
+      at(T0, 'something'),
+      { ...at(T0), firstReceivedAt: '' },
+      { ...at(T0), firstReceivedAt: 'yesterday' },
+    ]);
+    expect(untimed).toBe(2);
+    expect(buckets).toEqual([expect.objectContaining({ pending: 1, total: 1 })]);
+  });
+
+  it('scales the axis to round numbers', () => {
+    expect(niceScale(0)).toEqual({ max: 1, step: 1 });
+    expect(niceScale(1)).toEqual({ max: 1, step: 1 });
+    expect(niceScale(6)).toEqual({ max: 6, step: 2 });
+    expect(niceScale(37)).toEqual({ max: 40, step: 10 });
+    expect(niceScale(1234)).toEqual({ max: 1500, step: 500 });
+  });
+});
+
+describe('report helpers', () => {
+  it('formats durations and times', () => {
+    expect(formatDuration(30_000)).toBe('30 s');
+    expect(formatDuration(42 * 60_000)).toBe('42 min');
+    expect(formatDuration(3 * HOUR)).toBe('3 h');
+    expect(formatDuration(3 * HOUR + 5 * 60_000)).toBe('3 h 5 min');
+    expect(formatDuration(52 * HOUR)).toBe('2 d 4 h');
+    expect(formatTime('2025-06-01T14:03:05.123Z')).toBe('2025-06-01 14:03:05 UTC');
+    expect(formatTime('soon')).toBe('soon');
+  });
+});
