@@ -1,12 +1,17 @@
+import { writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { type AttributeValue, ScanCommand } from '@aws-sdk/client-dynamodb';
+import { resolve } from 'node:path';
+import { tableOf } from '../cli/deliveries.js';
+import { listDeliveries, listFindings } from '../cli/records.js';
+import { collectReportData } from '../cli/report.js';
+import { resolveTarget } from '../cli/target.js';
 import type { AuditRunSummary, SweepSummary } from '../shared/audit/audit.js';
 import { FINDING_TYPES, type FindingType } from '../shared/audit/findings.js';
 import { PaytiaClient } from '../shared/paytia/client.js';
 import { staticApiKey } from '../shared/paytia/credentials.js';
 import type { PaymentServiceRequest } from '../shared/paytia/payment-service.js';
-import { localDynamoDbClient } from './dynamodb.js';
+import { renderReportHtml } from '../shared/report/render-html.js';
 import type { LocalStack } from './stack.js';
 
 /** The audit settings the demo runs with: short windows, so the whole story fits in a minute. */
@@ -38,6 +43,8 @@ export interface DemoResult {
   verifiedEvents: number;
   audits: AuditRunSummary[];
   sweep: SweepSummary;
+  /** The HTML audit report written at the end. */
+  reportPath: string;
 }
 
 type Say = (line: string) => void;
@@ -150,17 +157,37 @@ export async function runDemo(stack: LocalStack, say: Say): Promise<DemoResult> 
     if (sweep.recovered > 0) audits.push((await stack.invoke('audit', { mode: 'audit' })) as AuditRunSummary);
     await waitForAlerts(stack);
 
-    const findings = await listFindings(stack);
-    const deliveries = await countDeliveries(stack);
-    return {
-      payments: 11,
-      deliveries,
-      findings,
-      alerts: stack.alerts().length,
-      verifiedEvents: stack.verifiedEvents().length,
-      audits,
-      sweep,
-    };
+    // Read back as an operator would, through the CLI's view of the stack.
+    const target = await resolveTarget({ cwd: process.cwd(), env: process.env });
+    try {
+      const table = tableOf(target);
+      const findings = (await listFindings(table, {})).map(({ type, severity, title }) => ({
+        type,
+        severity,
+        title,
+      }));
+      const stored = await listDeliveries(table, {});
+      const deliveries = {
+        total: stored.length,
+        verified: stored.filter((delivery) => delivery.auditStatus === 'verified').length,
+        withFindings: stored.filter((delivery) => delivery.auditStatus === 'findings').length,
+        pending: stored.filter((delivery) => delivery.auditStatus === 'pending').length,
+      };
+      const reportPath = resolve(process.env.DEMO_REPORT_PATH ?? 'paytia-demo-report.html');
+      await writeFile(reportPath, renderReportHtml(await collectReportData(target, {}, new Date())));
+      return {
+        payments: 11,
+        deliveries,
+        findings,
+        alerts: stack.alerts().length,
+        verifiedEvents: stack.verifiedEvents().length,
+        audits,
+        sweep,
+        reportPath,
+      };
+    } finally {
+      target.destroy();
+    }
   } finally {
     await flaky.close();
   }
@@ -192,56 +219,9 @@ export function formatDemoSummary(result: DemoResult): string {
     '',
     `Deliveries: ${deliveries.total} stored, ${deliveries.verified} verified, ${deliveries.withFindings} with findings, ${deliveries.pending} pending`,
     `Alerts published: ${result.alerts}; verified events published: ${result.verifiedEvents}`,
+    `Audit report: ${result.reportPath}`,
     '',
   ].join('\n');
-}
-
-async function listFindings(stack: LocalStack) {
-  const items = await scanEntities(stack, 'finding');
-  return items.map((item) => ({
-    type: item.findingType?.S ?? '',
-    severity: item.severity?.S ?? '',
-    title: item.title?.S ?? '',
-  }));
-}
-
-async function countDeliveries(stack: LocalStack) {
-  const counts = { total: 0, verified: 0, withFindings: 0, pending: 0 };
-  for (const item of await scanEntities(stack, 'delivery')) {
-    counts.total++;
-    const status = item.auditStatus?.S;
-    if (status === 'verified') counts.verified++;
-    else if (status === 'findings') counts.withFindings++;
-    else counts.pending++;
-  }
-  return counts;
-}
-
-/** Every item of one kind in the local table (a demo's worth: a scan is fine). */
-async function scanEntities(
-  stack: LocalStack,
-  entity: string,
-): Promise<Array<Record<string, AttributeValue>>> {
-  const client = localDynamoDbClient(stack.dynamoDbEndpoint);
-  try {
-    const items: Array<Record<string, AttributeValue>> = [];
-    let startKey: Record<string, AttributeValue> | undefined;
-    do {
-      const page = await client.send(
-        new ScanCommand({
-          TableName: stack.tableName,
-          FilterExpression: 'entity = :entity',
-          ExpressionAttributeValues: { ':entity': { S: entity } },
-          ExclusiveStartKey: startKey,
-        }),
-      );
-      items.push(...(page.Items ?? []));
-      startKey = page.LastEvaluatedKey;
-    } while (startKey);
-    return items;
-  } finally {
-    client.destroy();
-  }
 }
 
 /** Waits until no new alert has arrived for two seconds (the stack polls the topic's queue each second). */

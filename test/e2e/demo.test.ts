@@ -1,3 +1,4 @@
+import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -6,12 +7,16 @@ import { runNpm } from '../support/npm-start.js';
 
 describe('npm run demo', () => {
   it('stages one case of each finding type, finds each exactly once, alerts once each, and exits 0', async () => {
+    // Prepare
+    const reportPath = join(tmpdir(), `paytia-demo-report-${process.pid}.html`);
+
     // Act
     const run = runNpm(['run', 'demo'], {
       PORT: '0',
       LOCAL_DYNAMODB_PORT: '0',
       PAYTIA_SIM_PORT: '0',
       PAYTIA_LOCAL_DESCRIPTOR: join(tmpdir(), `paytia-local-${process.pid}-demo.json`),
+      DEMO_REPORT_PATH: reportPath,
     });
     const code = await run.exited;
     const output = run.output();
@@ -26,6 +31,11 @@ describe('npm run demo', () => {
     expect(new Set(alerts).size).toBe(alerts.length);
     expect(output).toMatch(/Deliveries: \d+ stored, \d+ verified, 5 with findings, 0 pending/);
     expect(output).toMatch(/Alerts published: 8; verified events published: \d+/);
+    expect(output).toContain(`Audit report: ${reportPath}`);
+    const report = readFileSync(reportPath, 'utf8');
+    expect(report).toContain('<!doctype html>');
+    expect(report).toContain('INV-DEMO-AMOUNT');
+    rmSync(reportPath);
     const seconds = Number(/Demo finished in (\d+) s/.exec(output)?.[1]);
     expect(seconds).toBeGreaterThan(0);
   }, 120_000);

@@ -1,0 +1,109 @@
+import { FINDING_TYPES } from '../shared/audit/findings.js';
+import { choiceOption, defineCommand, EXIT, integerOption } from './command.js';
+import { singleId, tableOf } from './deliveries.js';
+import { type Column, json, keyValues, printable, shortId, table } from './format.js';
+import { type FindingRecord, getFinding, listFindings, SEVERITIES } from './records.js';
+import { checkOrder, optionalTime, shortTime } from './time.js';
+
+export const FINDING_TYPE_NAMES = Object.keys(FINDING_TYPES) as Array<keyof typeof FINDING_TYPES>;
+
+const FINDING_COLUMNS: Column<FindingRecord>[] = [
+  { header: 'RAISED', value: (finding) => shortTime(finding.raisedAt) },
+  { header: 'SEVERITY', value: (finding) => finding.severity },
+  { header: 'TYPE', value: (finding) => finding.type },
+  { header: 'SUBJECT', value: (finding) => shortId(finding.subject, 24) },
+  { header: 'REFERENCE', value: (finding) => finding.referenceId, maxWidth: 24 },
+  { header: 'TITLE', value: (finding) => finding.title, maxWidth: 70 },
+];
+
+const list = defineCommand({
+  name: 'findings list',
+  summary: "list the auditor's findings, newest first",
+  options: {
+    type: { type: 'string', value: '<type>', description: `finding type: ${FINDING_TYPE_NAMES.join(', ')}` },
+    severity: { type: 'string', value: '<severity>', description: `severity: ${SEVERITIES.join(', ')}` },
+    reference: { type: 'string', value: '<reference_id>', description: 'findings about one payment flow' },
+    since: { type: 'string', value: '<time>', description: 'raised at or after (ISO, or 30m, 24h, 7d ago)' },
+    until: { type: 'string', value: '<time>', description: 'raised at or before (ISO, or 30m, 24h, 7d ago)' },
+    limit: { type: 'string', value: '<n>', description: 'show at most n (default 100; 0 for all)' },
+    'fail-on-findings': {
+      type: 'boolean',
+      description: 'exit 1 when any finding matches (for scripts and CI)',
+    },
+  },
+  examples: [
+    'paytia-auditor findings list --severity critical --since 7d',
+    'paytia-auditor findings list --since 1h --fail-on-findings --json',
+  ],
+  exitCodes: ['1  findings matched and --fail-on-findings was given'],
+  async run(context) {
+    const now = context.now();
+    const { values } = context;
+    const since = optionalTime('since', values.since, now);
+    const until = optionalTime('until', values.until, now);
+    checkOrder({ flag: 'since', date: since }, { flag: 'until', date: until });
+    const filter = {
+      type: choiceOption('type', values.type, FINDING_TYPE_NAMES),
+      severity: choiceOption('severity', values.severity, SEVERITIES),
+      reference: values.reference,
+      since,
+      until,
+    };
+    const limit = integerOption('limit', values.limit, { min: 0, max: 1_000_000 }) ?? 100;
+    const findings = await listFindings(tableOf(await context.target()), filter);
+    const shown = limit === 0 ? findings : findings.slice(0, limit);
+    if (context.json) {
+      context.out.stdout.write(json(shown));
+    } else if (shown.length === 0) {
+      context.out.stdout.write('No findings match.\n');
+    } else {
+      context.out.stdout.write(table(shown, FINDING_COLUMNS));
+    }
+    if (shown.length < findings.length) {
+      context.out.stderr.write(`Showing ${shown.length} of ${findings.length}; use --limit to see more.\n`);
+    }
+    return values['fail-on-findings'] && findings.length > 0 ? EXIT.failed : EXIT.ok;
+  },
+});
+
+const show = defineCommand({
+  name: 'findings show',
+  summary: 'show one finding with its evidence',
+  positionals: '<findingId>',
+  description:
+    'A finding id is <type>:<subject>, e.g. unverified_delivery:3f9a2c81…; any unique prefix of 6 or more ' +
+    'characters works.',
+  options: {},
+  examples: [
+    'paytia-auditor findings show unverified_delivery:3f9a2c81d0b4',
+    'paytia-auditor findings show status_mismatch:txn_1 --json',
+  ],
+  exitCodes: ['2  no finding has that id, other bad input, or configuration'],
+  async run(context) {
+    const finding = await getFinding(tableOf(await context.target()), singleId(context, 'finding'));
+    if (context.json) {
+      context.out.stdout.write(json(finding));
+      return EXIT.ok;
+    }
+    context.out.stdout.write(
+      keyValues([
+        ['Finding', finding.findingId],
+        ['Type', finding.type],
+        ['Severity', finding.severity],
+        ['Title', finding.title],
+        ['Raised at', finding.raisedAt],
+        ['Alerted at', finding.alertedAt ?? 'not yet'],
+        ['Delivery', finding.deliveryId],
+        ['Transaction id', finding.transactionId],
+        ['Reference id', finding.referenceId],
+        ['Reference number', finding.referenceNumber],
+        ['Call (cdr_id)', finding.cdrId],
+      ]),
+    );
+    context.out.stdout.write(`\n${printable(finding.description)}\n`);
+    context.out.stdout.write(`\nEvidence:\n${printable(JSON.stringify(finding.evidence, null, 2))}\n`);
+    return EXIT.ok;
+  },
+});
+
+export const findingCommands = [list, show];
