@@ -1,9 +1,12 @@
 import { CfnOutput, type RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { PAYTIA_SANDBOX_URL } from '../shared/paytia/client.js';
 import { Alerting } from './constructs/alerting.js';
 import { Audit } from './constructs/audit.js';
+import { Dashboard } from './constructs/dashboard.js';
 import { DeliveryTable } from './constructs/delivery-table.js';
+import type { LogLevel } from './constructs/project-function.js';
 import { TokenRotation } from './constructs/token-rotation.js';
 import { WebhookIngest } from './constructs/webhook-ingest.js';
 
@@ -18,8 +21,10 @@ export interface PaytiaWebhookStackProps extends StackProps {
   readonly maxBodyBytes?: number;
   /** @default 400 */
   readonly retentionDays?: number;
-  /** @default RetentionDays.THREE_MONTHS */
+  /** Retention of every function's logs and the API's access logs. @default RetentionDays.ONE_YEAR */
   readonly logRetention?: RetentionDays;
+  /** `POWERTOOLS_LOG_LEVEL` of every function. @default 'INFO' */
+  readonly logLevel?: LogLevel;
   /** @default RemovalPolicy.RETAIN */
   readonly tableRemovalPolicy?: RemovalPolicy;
   /** Paytia's base URL. @default 'https://accounts.pay729.guru/' (sandbox) */
@@ -47,28 +52,32 @@ export class PaytiaWebhookStack extends Stack {
   readonly alerting: Alerting;
   readonly tokenRotation: TokenRotation;
   readonly audit: Audit;
+  readonly dashboard: Dashboard;
 
   constructor(scope: Construct, id: string, props: PaytiaWebhookStackProps = {}) {
     super(scope, id, props);
     this.deliveries = new DeliveryTable(this, 'deliveries', { removalPolicy: props.tableRemovalPolicy });
+    this.alerting = new Alerting(this, 'alerting', { alertEmail: props.alertEmail });
     this.ingest = new WebhookIngest(this, 'ingest', {
       table: this.deliveries.table,
+      alerting: this.alerting,
       throttleRateLimit: props.throttleRateLimit,
       throttleBurstLimit: props.throttleBurstLimit,
       allowedSourceCidrs: props.allowedSourceCidrs,
       maxBodyBytes: props.maxBodyBytes,
       retentionDays: props.retentionDays,
       logRetention: props.logRetention,
+      logLevel: props.logLevel,
     });
 
-    const paytiaBaseUrl = props.paytiaBaseUrl ?? 'https://accounts.pay729.guru/';
-    this.alerting = new Alerting(this, 'alerting', { alertEmail: props.alertEmail });
+    const paytiaBaseUrl = props.paytiaBaseUrl ?? PAYTIA_SANDBOX_URL;
     this.tokenRotation = new TokenRotation(this, 'token-rotation', {
       paytiaBaseUrl,
       rateMinutes: props.rotationRateMinutes,
       tokenRequestEncoding: props.tokenRequestEncoding,
       alerting: this.alerting,
       logRetention: props.logRetention,
+      logLevel: props.logLevel,
     });
     this.audit = new Audit(this, 'audit', {
       table: this.deliveries.table,
@@ -81,6 +90,16 @@ export class PaytiaWebhookStack extends Stack {
       backlogAgeAlarmMinutes: props.backlogAgeAlarmMinutes,
       retentionDays: props.retentionDays,
       logRetention: props.logRetention,
+      logLevel: props.logLevel,
+    });
+    this.dashboard = new Dashboard(this, 'dashboard', {
+      apiStage: this.ingest.stage,
+      ingestFunction: this.ingest.function,
+      auditFunction: this.audit.function,
+      rotationFunction: this.tokenRotation.function,
+      failedRuns: this.audit.failedRuns,
+      backlogAgeAlarmMinutes: this.audit.backlogAgeAlarmMinutes,
+      alarms: this.alerting.alarms,
     });
 
     // Output names are stable: operators and the CLI read them by name.
@@ -112,6 +131,10 @@ export class PaytiaWebhookStack extends Stack {
     new CfnOutput(this, 'DeliveriesTableName', {
       description: 'DynamoDB table of deliveries',
       value: this.deliveries.table.tableName,
+    });
+    new CfnOutput(this, 'DashboardName', {
+      description: 'CloudWatch dashboard of webhooks, audit and token rotation',
+      value: this.dashboard.dashboard.dashboardName,
     });
     new CfnOutput(this, 'VerifiedEventBusName', {
       description: 'EventBridge bus with one event per verified delivery: add rules for downstream systems',

@@ -1,6 +1,6 @@
 import type { Alarm, IAlarm } from 'aws-cdk-lib/aws-cloudwatch';
 import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
-import { ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { AnyPrincipal, Effect, PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import { Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -23,6 +23,8 @@ export class Alerting extends Construct {
   readonly topic: Topic;
   /** The topic's key: a publisher needs `kms:GenerateDataKey` and `kms:Decrypt` on it. */
   readonly key: Key;
+  /** Every alarm sent to the topic, in the order they were added (the dashboard lists them). */
+  readonly alarms: Alarm[] = [];
 
   constructor(scope: Construct, id: string, props: AlertingProps = {}) {
     super(scope, id);
@@ -31,6 +33,19 @@ export class Alerting extends Construct {
       enableKeyRotation: true,
     });
     this.key.grant(new ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    // Nobody needs a grant on this key; only an AWS service acting for an AWS resource may create one.
+    this.key.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'DenyGrantsExceptForAwsServices',
+        effect: Effect.DENY,
+        principals: [new AnyPrincipal()],
+        actions: ['kms:CreateGrant'],
+        resources: ['*'],
+        conditions: {
+          BoolIfExists: { 'kms:GrantIsForAWSResource': 'false', 'aws:PrincipalIsAWSService': 'false' },
+        },
+      }),
+    );
     this.topic = new Topic(this, 'topic', {
       displayName: 'Paytia webhook alerts',
       masterKey: this.key,
@@ -44,5 +59,6 @@ export class Alerting extends Construct {
     const action = new SnsAction(this.topic);
     alarm.addAlarmAction(action);
     alarm.addOkAction(action);
+    this.alarms.push(alarm);
   }
 }

@@ -1,16 +1,21 @@
-import { Duration, Stack } from 'aws-cdk-lib';
-import { HttpApi, HttpMethod } from 'aws-cdk-lib/aws-apigatewayv2';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import { HttpApi, HttpMethod, type HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { WEBHOOK_ROUTES } from '../../shared/ingest/api-gateway.js';
-import { ProjectFunction } from './project-function.js';
+import type { Alerting } from './alerting.js';
+import { type LogLevel, ProjectFunction } from './project-function.js';
 
 export interface WebhookIngestProps {
   readonly table: ITableV2;
+  /** Where the 5xx alarm goes. */
+  readonly alerting: Alerting;
   /**
    * Steady-state requests per second the API accepts before throttling (429, which Paytia retries).
    * @default 50
@@ -27,9 +32,31 @@ export interface WebhookIngestProps {
   readonly maxBodyBytes?: number;
   /** Days a delivery is kept after its last receipt. @default 400 */
   readonly retentionDays?: number;
-  /** @default RetentionDays.THREE_MONTHS */
+  /** Retention of the function's logs and the API's access logs. @default RetentionDays.ONE_YEAR */
   readonly logRetention?: RetentionDays;
+  /** @default 'INFO' */
+  readonly logLevel?: LogLevel;
 }
+
+/**
+ * One access log line per request. The request path is left out on purpose: it carries the
+ * secret token. `routeKey` is the route template (`POST /webhooks/paytia/{token}`), not the path.
+ */
+export const ACCESS_LOG_FIELDS = {
+  requestId: '$context.requestId',
+  requestTime: '$context.requestTime',
+  sourceIp: '$context.identity.sourceIp',
+  userAgent: '$context.identity.userAgent',
+  routeKey: '$context.routeKey',
+  protocol: '$context.protocol',
+  status: '$context.status',
+  responseLength: '$context.responseLength',
+  responseLatency: '$context.responseLatency',
+  integrationStatus: '$context.integrationStatus',
+  integrationLatency: '$context.integrationLatency',
+  integrationError: '$context.integrationErrorMessage',
+  error: '$context.error.message',
+} as const;
 
 /**
  * The ingest job: an HTTP API with Paytia's two webhook routes, the function that stores each
@@ -37,8 +64,12 @@ export interface WebhookIngestProps {
  */
 export class WebhookIngest extends Construct {
   readonly api: HttpApi;
+  readonly stage: HttpStage;
   readonly function: ProjectFunction;
   readonly tokenSecret: Secret;
+  readonly accessLogs: LogGroup;
+  /** Any 5xx answer from the API: a webhook Paytia will have to retry. */
+  readonly serverErrorAlarm: Alarm;
   /** Paytia's `webhook_url` is this followed by the token; `webhook_url_transaction` adds `/transaction`. */
   readonly webhookBaseUrl: string;
 
@@ -51,12 +82,20 @@ export class WebhookIngest extends Construct {
       description: 'Secret path token in the Paytia webhook URL; AWSPREVIOUS stays valid after a rotation.',
       generateSecretString: { passwordLength: 40, excludePunctuation: true, includeSpace: false },
     });
+    Validations.of(this.tokenSecret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'The token is part of the webhook_url the merchant system sends to Paytia with every payment, so ' +
+        'a new value needs that system changed too; an operator rotates it (docs/deploy.md), and the ' +
+        'previous value keeps working (AWSPREVIOUS) for Paytia retries of older payments.',
+    });
 
     this.function = new ProjectFunction(this, 'ingest-webhook', {
       functionDir: 'ingest-webhook',
       description: 'Stores each Paytia webhook in DynamoDB in one idempotent write',
       timeout: Duration.seconds(10),
       logRetention: props.logRetention,
+      logLevel: props.logLevel,
       environment: {
         TABLE_NAME: props.table.tableName,
         WEBHOOK_TOKEN_SECRET_ID: this.tokenSecret.secretArn,
@@ -76,19 +115,68 @@ export class WebhookIngest extends Construct {
       }),
     );
 
+    this.accessLogs = new LogGroup(this, 'access-logs', {
+      retention: props.logRetention ?? RetentionDays.ONE_YEAR,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    Validations.of(this.accessLogs).acknowledge({
+      id: 'cdk-validator-cfnguard::cloudwatch_log_group_encrypted_check',
+      reason:
+        'CloudWatch Logs encrypts every log group at rest; these lines hold no secret (the format has no ' +
+        'request path, which carries the token), so a customer-managed key would add cost and no protection.',
+    });
+
     this.api = new HttpApi(this, 'api', {
       description: 'Receives Paytia webhooks',
       createDefaultStage: false,
     });
-    this.api.addStage('default', {
+    this.stage = this.api.addStage('default', {
       stageName: '$default',
       autoDeploy: true,
       throttle: { rateLimit: props.throttleRateLimit ?? 50, burstLimit: props.throttleBurstLimit ?? 100 },
+      accessLogSettings: {
+        destination: new LogGroupLogDestination(this.accessLogs),
+        format: AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
+      },
     });
     this.webhookBaseUrl = `${this.api.apiEndpoint}/webhooks/paytia/`;
     const integration = new HttpLambdaIntegration('ingest', this.function);
+    // Paytia posts without credentials of any kind (no IAM signature, JWT or API key), so an
+    // API Gateway authorizer has nothing to check: the function authenticates every request.
+    const noAuthorizer =
+      'Paytia sends webhooks with no credentials an API Gateway authorizer could check (no IAM ' +
+      'signature, JWT or key header). The ingest function authenticates each request: the secret ' +
+      'path token compared in constant time with Secrets Manager, the optional source allow-list ' +
+      'and the optional HMAC; a failing request stores nothing and answers 404/403/401.';
     for (const path of Object.values(WEBHOOK_ROUTES)) {
-      this.api.addRoutes({ path, methods: [HttpMethod.POST], integration });
+      for (const route of this.api.addRoutes({ path, methods: [HttpMethod.POST], integration })) {
+        Validations.of(route).acknowledge(
+          { id: 'AwsSolutions-APIG4', reason: noAuthorizer },
+          {
+            id: 'cdk-validator-cfnguard::api_gw_v2_authorization_type_configured_check',
+            reason: noAuthorizer,
+          },
+          {
+            id: 'cdk-validator-cfnguard::lambda_function_public_access_prohibited_check',
+            reason:
+              "The route's invoke permission is limited to API Gateway with a SourceArn of this API's own " +
+              'execute-api ARN and route (test/infra asserts it); the rule cannot read a SourceArn built ' +
+              'with Fn::Join, so it reports a permission that is not public.',
+          },
+        );
+      }
     }
+
+    this.serverErrorAlarm = new Alarm(this, 'server-errors', {
+      alarmDescription:
+        'The webhook API answered Paytia with a 5xx: a webhook was not stored and Paytia will retry it ' +
+        '(runbook: docs/deploy.md, "Ingest 5xx").',
+      metric: this.stage.metricServerError({ period: Duration.minutes(5), statistic: 'Sum' }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
+    });
+    props.alerting.notify(this.serverErrorAlarm);
   }
 }

@@ -186,6 +186,7 @@ describe('audit function', () => {
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: 'audit',
         POWERTOOLS_METRICS_NAMESPACE: 'PaytiaWebhooks',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
         TABLE_NAME: { Ref: tableId() },
         PAYTIA_SECRET_ID: { Ref: paytiaSecretId() },
         PAYTIA_BASE_URL: 'https://accounts.pay729.net/',
@@ -248,7 +249,7 @@ describe('audit function', () => {
     expect(() => synthAudit(props)).toThrow(message);
   });
 
-  it('may query the table and its three indexes, read and write items, read the Paytia secret, publish alerts and verified events, dead-letter a failed run, and send traces: nothing else', () => {
+  it('may query the table and its three indexes, read and write items, read the Paytia secret, publish alerts and verified events, dead-letter a failed run, write its logs and send traces: nothing else', () => {
     const roleId = (auditFunction().Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
     const statements = Object.values(template.findResources('AWS::IAM::Policy'))
       .filter((policy) =>
@@ -264,6 +265,7 @@ describe('audit function', () => {
     const table = getAtt(tableId());
     const index = (name: string) => ({ 'Fn::Join': ['', [table, `/index/${name}`]] });
     const [keyId] = Object.keys(template.findResources('AWS::KMS::Key'));
+    const logGroup = (auditFunction().Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref;
 
     expect(grants).toEqual(
       expect.arrayContaining([
@@ -310,17 +312,23 @@ describe('audit function', () => {
         },
         {
           effect: 'Allow',
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          resources: [getAtt(logGroup)],
+          condition: undefined,
+        },
+        {
+          effect: 'Allow',
           actions: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
           resources: ['*'],
           condition: undefined,
         },
       ]),
     );
-    expect(grants).toHaveLength(8);
+    expect(grants).toHaveLength(9);
     for (const grant of grants) for (const action of grant.actions) expect(action).not.toMatch(/\*/);
   });
 
-  it('is invoked by a scheduler role that may only invoke it and dead-letter to the failed-runs queue', () => {
+  it('is invoked by a scheduler role that may only invoke it (unqualified) and dead-letter to the failed-runs queue', () => {
     const roleIds = [
       ...new Set(
         auditSchedules().map(
@@ -331,13 +339,17 @@ describe('audit function', () => {
     ];
     expect(roleIds).toHaveLength(1);
     const roleId = roleIds[0];
-    const actions = Object.values(template.findResources('AWS::IAM::Policy'))
+    const grants = Object.values(template.findResources('AWS::IAM::Policy'))
       .filter((policy) =>
         (policy.Properties.Roles as Array<{ Ref: string }>).some((role) => role.Ref === roleId),
       )
       .flatMap((policy) => policy.Properties.PolicyDocument.Statement as Statement[])
-      .flatMap((statement) => [statement.Action].flat());
-    expect([...new Set(actions)].sort()).toEqual(['lambda:InvokeFunction', 'sqs:SendMessage']);
+      .map((statement) => ({ actions: [statement.Action].flat(), resources: [statement.Resource].flat() }));
+    // No `<function ARN>:*`: the schedules invoke the function itself, never a version or alias.
+    expect(grants).toEqual([
+      { actions: ['lambda:InvokeFunction'], resources: [getAtt(auditFunctionId())] },
+      { actions: ['sqs:SendMessage'], resources: [getAtt(queueId())] },
+    ]);
   });
 });
 

@@ -31,6 +31,13 @@ beforeAll(() => {
   template = synth();
 });
 
+const ingestFunction = () =>
+  template.findResources('AWS::Lambda::Function', {
+    Properties: {
+      Environment: { Variables: Match.objectLike({ POWERTOOLS_SERVICE_NAME: 'ingest-webhook' }) },
+    },
+  });
+
 describe('webhook HTTP API', () => {
   it('routes POST on both Paytia webhook URLs to the ingest function', () => {
     template.resourceCountIs('AWS::ApiGatewayV2::Route', 2);
@@ -83,8 +90,13 @@ describe('ingest function', () => {
     });
   });
 
-  it('writes to an explicit log group with retention', () => {
-    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
+  it('writes to an explicit log group of its own, kept for a year', () => {
+    const [fn] = Object.values(ingestFunction());
+    const logGroup = fn?.Properties.LoggingConfig.LogGroup.Ref;
+    expect(template.toJSON().Resources[logGroup]).toMatchObject({
+      Type: 'AWS::Logs::LogGroup',
+      Properties: { RetentionInDays: 365 },
+    });
   });
 
   it('passes deploy settings to the function environment', () => {
@@ -103,8 +115,9 @@ describe('ingest function', () => {
     });
   });
 
-  it('may do exactly three things: update a delivery item, read its token secret, send traces', () => {
-    const statements = statementsOf(template, 'ingestingestwebhookServiceRole');
+  it('may do exactly four things: update a delivery item, read its token secret, write its logs, send traces', () => {
+    const statements = statementsOf(template, 'ingestingestwebhookrole');
+    const [fn] = Object.values(ingestFunction());
     const [secret] = Object.keys(
       template.findResources('AWS::SecretsManager::Secret', {
         Properties: { Name: 'PaytiaWebhooks/webhook-token' },
@@ -119,10 +132,14 @@ describe('ingest function', () => {
       expect.arrayContaining([
         { actions: ['dynamodb:UpdateItem'], resource: { 'Fn::GetAtt': [table, 'Arn'] } },
         { actions: ['secretsmanager:GetSecretValue'], resource: { Ref: secret } },
+        {
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          resource: { 'Fn::GetAtt': [fn?.Properties.LoggingConfig.LogGroup.Ref, 'Arn'] },
+        },
         { actions: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], resource: '*' },
       ]),
     );
-    expect(grants).toHaveLength(3);
+    expect(grants).toHaveLength(4);
   });
 
   it('has no role anywhere in the stack with a wildcard action', () => {
@@ -200,6 +217,7 @@ describe('stack outputs', () => {
     expect(Object.keys(template.toJSON().Outputs ?? {}).sort()).toEqual([
       'AlertTopicArn',
       'AuditFunctionName',
+      'DashboardName',
       'DeliveriesTableName',
       'PaytiaSecretName',
       'RotateTokenFunctionName',
@@ -228,6 +246,30 @@ describe('deploy settings', () => {
       sweepRateMinutes: 60,
       auditSettleSeconds: 120,
       backlogAgeAlarmMinutes: 45,
+      logLevel: 'INFO',
+      logRetention: 365,
+    });
+  });
+
+  it('picks the Paytia base URL from the environment, or takes another host as paytiaBaseUrl', () => {
+    expect(fromContext({ paytiaEnvironment: 'production' }).paytiaBaseUrl).toBe(
+      'https://accounts.pay729.net/',
+    );
+    expect(fromContext({ paytiaEnvironment: 'sandbox' }).paytiaBaseUrl).toBe('https://accounts.pay729.guru/');
+    expect(fromContext({ paytiaBaseUrl: 'http://127.0.0.1:4010/' }).paytiaBaseUrl).toBe(
+      'http://127.0.0.1:4010/',
+    );
+    expect(() =>
+      fromContext({ paytiaEnvironment: 'production', paytiaBaseUrl: 'https://accounts.pay729.guru/' }),
+    ).toThrow(
+      /Invalid stack settings.*paytiaBaseUrl: set paytiaEnvironment .* or paytiaBaseUrl .*, not both/,
+    );
+  });
+
+  it('reads the log level in any case and the log retention as a CloudWatch retention in days', () => {
+    expect(fromContext({ logLevel: 'debug', logRetentionDays: '30' })).toMatchObject({
+      logLevel: 'DEBUG',
+      logRetention: 30,
     });
   });
 
@@ -250,6 +292,10 @@ describe('deploy settings', () => {
     ['rotationRateMinutes', 60],
     ['tokenRequestEncoding', 'xml'],
     ['alertEmail', 'on-call'],
+    ['paytiaEnvironment', 'staging'],
+    ['logLevel', 'verbose'],
+    ['logRetentionDays', 100],
+    ['logRetentionDays', 'forever'],
   ])('refuses %s = %s, naming the setting', (key, value) => {
     expect(() => fromContext({ [key]: value })).toThrow(new RegExp(`Invalid stack settings.*${key}`));
   });

@@ -35,6 +35,28 @@ describe('token rotation', () => {
     });
   });
 
+  it('is invoked by a scheduler role that may invoke this function alone, not its versions or aliases', () => {
+    const [functionId] = rotateFunction();
+    const [schedule] = Object.values(template.findResources('AWS::Scheduler::Schedule')).filter(
+      (resource) =>
+        JSON.stringify(resource.Properties.Target.Arn) ===
+        JSON.stringify({ 'Fn::GetAtt': [functionId, 'Arn'] }),
+    );
+    const roleId = schedule?.Properties.Target.RoleArn['Fn::GetAtt'][0];
+    const statements = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((policy) =>
+        (policy.Properties.Roles as Array<{ Ref: string }>).some((role) => role.Ref === roleId),
+      )
+      .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+    expect(statements).toEqual([
+      {
+        Effect: 'Allow',
+        Action: 'lambda:InvokeFunction',
+        Resource: { 'Fn::GetAtt': [functionId, 'Arn'] },
+      },
+    ]);
+  });
+
   it('takes the rate as a stack prop and refuses one too close to the token lifetime', () => {
     synth({ rotationRateMinutes: 20 }).hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'rate(20 minutes)',
@@ -57,7 +79,7 @@ describe('token rotation', () => {
     });
   });
 
-  it('may only read and write the Paytia secret (and send traces)', () => {
+  it('may only read and write the Paytia secret (and write its logs and send traces)', () => {
     const [, fn] = rotateFunction();
     const roleId = (fn.Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
     const policies = Object.values(template.findResources('AWS::IAM::Policy')).filter((policy) =>
@@ -80,10 +102,19 @@ describe('token rotation', () => {
           actions: ['secretsmanager:GetSecretValue', 'secretsmanager:PutSecretValue'],
           resource: { Ref: secretId },
         },
+        {
+          actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
+          resource: {
+            'Fn::GetAtt': [
+              (fn.Properties.LoggingConfig as { LogGroup: { Ref: string } }).LogGroup.Ref,
+              'Arn',
+            ],
+          },
+        },
         { actions: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], resource: '*' },
       ]),
     );
-    expect(grants).toHaveLength(2);
+    expect(grants).toHaveLength(3);
   });
 
   it('creates the Paytia secret with a placeholder, not a made-up credential', () => {

@@ -1,0 +1,294 @@
+import { readFileSync } from 'node:fs';
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { METRIC_NAMESPACE, METRICS, REJECTION_REASONS } from '../../infra/constructs/dashboard.js';
+import { PaytiaWebhookStack, type PaytiaWebhookStackProps } from '../../infra/paytia-webhook-stack.js';
+import { FINDING_TYPES } from '../../shared/audit/findings.js';
+
+function synth(props: PaytiaWebhookStackProps = {}): Template {
+  const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+  return Template.fromStack(new PaytiaWebhookStack(app, 'PaytiaWebhooks', props));
+}
+
+type Resource = { Type: string; Properties: Record<string, unknown> };
+/** A metric line of a dashboard widget: namespace, name, dimension pairs, then its options. */
+type MetricLine = Array<string | { label?: string; stat?: string; yAxis?: string }>;
+interface Widget {
+  type: string;
+  width: number;
+  properties: {
+    title?: string;
+    metrics?: MetricLine[];
+    alarms?: string[];
+    annotations?: { horizontal?: Array<{ value: number; label?: string; yAxis?: string }> };
+  };
+}
+
+let template: Template;
+let resources: Record<string, Resource>;
+
+beforeAll(() => {
+  template = synth();
+  resources = template.toJSON().Resources;
+});
+
+const idsOf = (type: string) =>
+  Object.entries(resources)
+    .filter(([, resource]) => resource.Type === type)
+    .map(([id]) => id);
+
+/** The dashboard's body, with each CloudFormation reference written as `<<LogicalId>>`. */
+function dashboardWidgets(from: Template = template): Widget[] {
+  const [dashboard, ...others] = Object.values(from.findResources('AWS::CloudWatch::Dashboard'));
+  expect(others).toHaveLength(0);
+  const joined = (dashboard as Resource).Properties.DashboardBody as { 'Fn::Join': [string, unknown[]] };
+  const [, parts] = joined['Fn::Join'];
+  const body = parts
+    .map((part) => {
+      if (typeof part === 'string') return part;
+      const [value] = Object.values(part as Record<string, string | string[]>);
+      return `<<${[value].flat()[0]}>>`;
+    })
+    .join('');
+  return (JSON.parse(body) as { widgets: Widget[] }).widgets;
+}
+
+const widget = (title: string, widgets = dashboardWidgets()) => {
+  const found = widgets.find((candidate) => candidate.properties.title === title);
+  expect(found, title).toBeDefined();
+  return found as Widget;
+};
+
+/** `[namespace, name, {dimension: value}, stat]` of each metric line. */
+const metricsOf = (title: string) =>
+  (widget(title).properties.metrics ?? []).map((line) => {
+    const strings = line.filter((item): item is string => typeof item === 'string');
+    const options = line.find((item) => typeof item === 'object') as { stat?: string } | undefined;
+    const [namespace, name, ...pairs] = strings;
+    const dimensions: Record<string, string> = {};
+    for (let i = 0; i < pairs.length; i += 2) dimensions[pairs[i] as string] = pairs[i + 1] as string;
+    return { namespace, name, dimensions, stat: options?.stat };
+  });
+
+describe('dashboard', () => {
+  it('shows every view the operators asked for', () => {
+    expect(dashboardWidgets().map((w) => w.properties.title ?? w.type)).toEqual([
+      'text',
+      'Webhooks received',
+      'Webhooks rejected, by reason',
+      'Ingest latency p99 (ms)',
+      'Ingest 5xx and failed writes',
+      'Audit backlog',
+      'Findings raised, by type',
+      'Audit outcomes',
+      'Paytia token lifetime left (s)',
+      'Token rotations',
+      'Findings raised, by severity',
+      'Scheduled job failures',
+      'Alarms',
+    ]);
+    // Dashboard names are account-wide: the region keeps two regions' stacks apart.
+    template.hasResourceProperties('AWS::CloudWatch::Dashboard', {
+      DashboardName: { 'Fn::Join': ['', ['PaytiaWebhooks-', { Ref: 'AWS::Region' }]] },
+    });
+  });
+
+  it('counts webhooks stored and duplicate, and the requests API Gateway received', () => {
+    const [api] = idsOf('AWS::ApiGatewayV2::Api');
+    expect(metricsOf('Webhooks received')).toEqual([
+      {
+        namespace: 'PaytiaWebhooks',
+        name: 'WebhookStored',
+        dimensions: { service: 'ingest-webhook' },
+        stat: 'Sum',
+      },
+      {
+        namespace: 'PaytiaWebhooks',
+        name: 'WebhookDuplicate',
+        dimensions: { service: 'ingest-webhook' },
+        stat: 'Sum',
+      },
+      {
+        namespace: 'AWS/ApiGateway',
+        name: 'Count',
+        dimensions: { ApiId: `<<${api}>>`, Stage: '$default' },
+        stat: 'Sum',
+      },
+    ]);
+  });
+
+  it('splits rejections by every reason the receiver reports', () => {
+    const reasons = metricsOf('Webhooks rejected, by reason').map((m) => {
+      expect(m).toMatchObject({ name: 'WebhookRejected', stat: 'Sum' });
+      expect(m.dimensions.service).toBe('ingest-webhook');
+      return m.dimensions.reason;
+    });
+    expect(reasons).toEqual(Object.keys(REJECTION_REASONS));
+    // The receiver's code uses each of them.
+    const receiver = readFileSync(new URL('../../shared/ingest/receive-webhook.ts', import.meta.url), 'utf8');
+    for (const reason of reasons) expect(receiver).toContain(`'${reason}'`);
+  });
+
+  it('shows p99 latency at the API, the integration and the function, and every ingest failure', () => {
+    expect(metricsOf('Ingest latency p99 (ms)').map((m) => [m.namespace, m.name, m.stat])).toEqual([
+      ['AWS/ApiGateway', 'Latency', 'p99'],
+      ['AWS/ApiGateway', 'IntegrationLatency', 'p99'],
+      ['AWS/Lambda', 'Duration', 'p99'],
+    ]);
+    expect(metricsOf('Ingest 5xx and failed writes').map((m) => [m.namespace, m.name])).toEqual([
+      ['AWS/ApiGateway', '5xx'],
+      ['PaytiaWebhooks', 'WebhookStoreFailed'],
+      ['AWS/Lambda', 'Errors'],
+      ['AWS/Lambda', 'Throttles'],
+    ]);
+  });
+
+  it('shows the audit backlog and its oldest age against the alarm threshold', () => {
+    expect(metricsOf('Audit backlog').map((m) => [m.name, m.stat])).toEqual([
+      ['AuditBacklog', 'Maximum'],
+      ['OldestPendingAge', 'Maximum'],
+    ]);
+    expect(widget('Audit backlog').properties.annotations?.horizontal).toEqual([
+      expect.objectContaining({ value: 45 * 60, yAxis: 'right' }),
+    ]);
+    const slow = dashboardWidgets(synth({ backlogAgeAlarmMinutes: 90 }));
+    expect(widget('Audit backlog', slow).properties.annotations?.horizontal?.[0]?.value).toBe(90 * 60);
+  });
+
+  it('shows findings by every type, and the audit outcomes', () => {
+    const types = metricsOf('Findings raised, by type').map((m) => {
+      expect(m).toMatchObject({ name: 'FindingsRaisedByType', stat: 'Sum' });
+      return m.dimensions.type;
+    });
+    expect(types).toEqual(Object.keys(FINDING_TYPES));
+    expect(metricsOf('Audit outcomes').map((m) => m.name)).toEqual([
+      'DeliveryVerified',
+      'DeliveriesRecovered',
+      'AuditDeferred',
+      'PaymentsSwept',
+    ]);
+  });
+
+  it('shows findings by every severity, critical ones being the alarm', () => {
+    expect(metricsOf('Findings raised, by severity').map((m) => [m.name, m.dimensions.severity])).toEqual([
+      ['FindingsRaised', 'critical'],
+      ['FindingsRaised', 'high'],
+      ['FindingsRaised', 'medium'],
+      ['FindingsRaised', 'low'],
+    ]);
+  });
+
+  it('shows the token lifetime left against its alarm, and every rotation result', () => {
+    expect(metricsOf('Paytia token lifetime left (s)')).toEqual([
+      {
+        namespace: 'PaytiaWebhooks',
+        name: 'TokenLifetimeRemaining',
+        dimensions: { service: 'rotate-token' },
+        stat: 'Minimum',
+      },
+    ]);
+    expect(widget('Paytia token lifetime left (s)').properties.annotations?.horizontal?.[0]?.value).toBe(900);
+    expect(metricsOf('Token rotations').map((m) => [m.name, m.dimensions.stage])).toEqual([
+      ['RotationSucceeded', undefined],
+      ['RotationSkipped', undefined],
+      ['RotationFailed', 'read_secret'],
+      ['RotationFailed', 'secret_invalid'],
+      ['RotationFailed', 'paytia'],
+      ['RotationFailed', 'write_secret'],
+      ['RotationFailed', 'unexpected'],
+    ]);
+  });
+
+  it('uses only metric names each handler emits, and shows every one of them', () => {
+    const shown = new Map<string, Set<string>>();
+    for (const w of dashboardWidgets()) {
+      for (const line of w.properties.metrics ?? []) {
+        const [namespace, name, ...rest] = line.filter((item): item is string => typeof item === 'string');
+        if (namespace !== METRIC_NAMESPACE) continue;
+        const service = rest[rest.indexOf('service') + 1] as string;
+        shown.set(service, (shown.get(service) ?? new Set()).add(name as string));
+      }
+    }
+    expect([...shown.keys()].sort()).toEqual(Object.keys(METRICS).sort());
+    for (const [service, names] of Object.entries(METRICS)) {
+      const handler = readFileSync(new URL(`../../functions/${service}/handler.ts`, import.meta.url), 'utf8');
+      // The handler's metric names: the PascalCase string literals other than the namespace.
+      const emitted = new Set(
+        [...handler.matchAll(/'([A-Z][A-Za-z]+)'/g)]
+          .map((m) => m[1])
+          .filter((name) => name !== METRIC_NAMESPACE),
+      );
+      expect([...(shown.get(service) ?? [])].sort(), service).toEqual([...names].sort());
+      expect([...emitted].sort(), service).toEqual([...names].sort());
+    }
+  });
+
+  it('lists every alarm of the stack with its state', () => {
+    const listed = widget('Alarms').properties.alarms ?? [];
+    const alarms = idsOf('AWS::CloudWatch::Alarm');
+    expect(alarms).toHaveLength(7);
+    expect(listed.map((arn) => arn.replace(/^<<|>>$/g, '')).sort()).toEqual(alarms.sort());
+  });
+});
+
+describe('alarms', () => {
+  it('alarm on any 5xx the webhook API answers within 5 minutes', () => {
+    const [api] = idsOf('AWS::ApiGatewayV2::Api');
+    const [topic] = idsOf('AWS::SNS::Topic');
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/ApiGateway',
+      MetricName: '5xx',
+      Dimensions: Match.arrayEquals([
+        { Name: 'ApiId', Value: { Ref: api } },
+        { Name: 'Stage', Value: '$default' },
+      ]),
+      Statistic: 'Sum',
+      Period: 300,
+      EvaluationPeriods: 1,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [{ Ref: topic }],
+      OKActions: [{ Ref: topic }],
+    });
+  });
+
+  it('all notify the alert topic, going into alarm and back, and point at a runbook', () => {
+    const [topic] = idsOf('AWS::SNS::Topic');
+    const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+    expect(alarms.map((alarm) => alarm.Properties.MetricName).sort()).toEqual([
+      '5xx',
+      'ApproximateNumberOfMessagesVisible',
+      'Errors',
+      'Errors',
+      'FindingsRaised',
+      'OldestPendingAge',
+      'TokenLifetimeRemaining',
+    ]);
+    for (const alarm of alarms) {
+      expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topic }]);
+      expect(alarm.Properties.OKActions).toEqual([{ Ref: topic }]);
+      expect(alarm.Properties.AlarmDescription).toMatch(/runbook|see the|this topic/i);
+    }
+  });
+});
+
+describe('function logs and traces', () => {
+  const functions = (from: Template) =>
+    Object.values(from.findResources('AWS::Lambda::Function')).map((fn) => fn.Properties);
+
+  it('log at INFO by default, and at the level the deploy sets on every function', () => {
+    for (const fn of functions(template)) expect(fn.Environment.Variables.POWERTOOLS_LOG_LEVEL).toBe('INFO');
+    const verbose = functions(synth({ logLevel: 'DEBUG' }));
+    expect(verbose).toHaveLength(3);
+    for (const fn of verbose) expect(fn.Environment.Variables.POWERTOOLS_LOG_LEVEL).toBe('DEBUG');
+  });
+
+  it('write JSON logs and active X-Ray traces', () => {
+    for (const fn of functions(template)) {
+      expect(fn.LoggingConfig).toMatchObject({ LogFormat: 'JSON' });
+      expect(fn.TracingConfig).toEqual({ Mode: 'Active' });
+    }
+  });
+});
