@@ -1,4 +1,10 @@
-import { type AttributeValue, type DynamoDBClient, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
+import {
+  type AttributeValue,
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+  GetItemCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
 import type { DeliveryReceipt, DeliveryStore, RecordedReceipt } from './delivery-store.js';
 import { StoreUnavailableError } from './delivery-store.js';
 import { deliveryKey, PENDING_AUDIT } from './table-design.js';
@@ -23,6 +29,29 @@ const SECONDS_PER_DAY = 86_400;
  * index under its final status, a partition the auditor never reads, instead of under `pending`.
  */
 export function dynamoDbDeliveryStore(options: DynamoDbDeliveryStoreOptions): DeliveryStore {
+  /**
+   * The SDK retries a write whose answer was lost; that retry is refused by the condition on the
+   * request id, because the write it repeats has landed. Read what it recorded, once.
+   */
+  async function alreadyRecorded(receipt: DeliveryReceipt): Promise<RecordedReceipt> {
+    try {
+      const answer = await options.client.send(
+        new GetItemCommand({
+          TableName: options.tableName,
+          Key: deliveryKey(receipt.deliveryId),
+          ProjectionExpression: 'firstRequestId, receiptCount',
+          ConsistentRead: true,
+        }),
+      );
+      return {
+        duplicate: answer.Item?.firstRequestId?.S !== receipt.requestId,
+        receiptCount: Number(answer.Item?.receiptCount?.N ?? 1),
+      };
+    } catch (error) {
+      throw unavailable(receipt, error);
+    }
+  }
+
   return {
     async recordReceipt(receipt): Promise<RecordedReceipt> {
       const command = new UpdateItemCommand({
@@ -31,24 +60,28 @@ export function dynamoDbDeliveryStore(options: DynamoDbDeliveryStoreOptions): De
         ...updateFor(receipt, options.retentionDays),
         ReturnValues: 'UPDATED_OLD',
       });
-      let previousCount: number;
       try {
         const answer = await options.client.send(command);
-        previousCount = Number(answer.Attributes?.receiptCount?.N ?? 0);
+        const previousCount = Number(answer.Attributes?.receiptCount?.N ?? 0);
+        return { duplicate: previousCount > 0, receiptCount: previousCount + 1 };
       } catch (error) {
-        const reason = error instanceof Error ? error.name : 'unknown error';
-        throw new StoreUnavailableError(`delivery ${receipt.deliveryId} was not stored (${reason})`, {
-          cause: error,
-        });
+        if (error instanceof ConditionalCheckFailedException) return alreadyRecorded(receipt);
+        throw unavailable(receipt, error);
       }
-      return { duplicate: previousCount > 0, receiptCount: previousCount + 1 };
     },
   };
 }
 
+function unavailable(receipt: DeliveryReceipt, error: unknown): StoreUnavailableError {
+  const reason = error instanceof Error ? error.name : 'unknown error';
+  return new StoreUnavailableError(`delivery ${receipt.deliveryId} was not stored (${reason})`, {
+    cause: error,
+  });
+}
+
 type Update = Pick<
   ConstructorParameters<typeof UpdateItemCommand>[0],
-  'UpdateExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
+  'UpdateExpression' | 'ConditionExpression' | 'ExpressionAttributeNames' | 'ExpressionAttributeValues'
 >;
 
 function updateFor(receipt: DeliveryReceipt, retentionDays: number): Update {
@@ -82,6 +115,8 @@ function updateFor(receipt: DeliveryReceipt, retentionDays: number): Update {
   };
   const added: Record<string, AttributeValue> = {
     receiptCount: { N: '1' },
+    // Every request that was counted: a retried write of the same request is refused (below).
+    requestIds: { SS: [receipt.requestId] },
     routes: { SS: [receipt.route] },
     sourceIps: { SS: [receipt.sourceIp] },
   };
@@ -115,6 +150,7 @@ function updateFor(receipt: DeliveryReceipt, retentionDays: number): Update {
 
   return {
     UpdateExpression: `SET ${sets.join(', ')} ADD ${adds.join(', ')}`,
+    ConditionExpression: `attribute_not_exists(${name('requestIds')}) OR NOT contains(${name('requestIds')}, ${value('requestId', { S: receipt.requestId })})`,
     ExpressionAttributeNames: names,
     ExpressionAttributeValues: values,
   };

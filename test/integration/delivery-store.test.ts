@@ -99,6 +99,45 @@ describe('delivery store on the DynamoDB API (dynalite)', () => {
     expect(item.auditStatus).toEqual({ S: 'pending' });
   });
 
+  it('counts a write once when the SDK retries it after its answer was lost (same request id)', async () => {
+    // Prepare: the store as the SDK would call it twice for one request.
+    const store = dynamoDbDeliveryStore({
+      client: table.client,
+      tableName: table.tableName,
+      retentionDays: 400,
+    });
+    const receive = receiver();
+    const first = await receive(
+      request('{"reference_id":"R-lost-answer","status":"completed"}', { requestId: 'req-once' }),
+    );
+    const deliveryId = await deliveryIdOf(first);
+    const stored = await storedItem(deliveryId);
+
+    // Act: the same receipt, same request id, written again.
+    const again = await store.recordReceipt({
+      deliveryId,
+      route: 'webhook_url',
+      receivedAt: now,
+      sourceIp: '203.0.113.10',
+      requestId: 'req-once',
+      body: Buffer.from(stored.body?.B ?? []),
+      headers: {},
+      format: 'json',
+      parsed: true,
+      fields: { referenceId: 'R-lost-answer', status: 'completed' },
+    });
+    const retry = await receive(
+      request('{"reference_id":"R-lost-answer","status":"completed"}', { requestId: 'req-twice' }),
+    );
+
+    // Assess
+    expect(again).toEqual({ duplicate: false, receiptCount: 1 });
+    expect(JSON.parse(retry.body).duplicate).toBe(true);
+    const item = await storedItem(deliveryId);
+    expect(item.receiptCount).toEqual({ N: '2' });
+    expect(item.requestIds?.SS?.sort()).toEqual(['req-once', 'req-twice']);
+  });
+
   it('counts 50 concurrent identical posts as one item with 50 receipts', async () => {
     // Prepare
     const receive = receiver();

@@ -1,6 +1,8 @@
 import { createHmac } from 'node:crypto';
 import {
+  ConditionalCheckFailedException,
   DynamoDBClient,
+  GetItemCommand,
   ProvisionedThroughputExceededException,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
@@ -414,6 +416,32 @@ describe('ingest-webhook handler: the store', () => {
     expect(JSON.parse(response.body ?? '')).toEqual({ message: 'Service Unavailable' });
     expect(response.body).not.toContain(failure.message);
     expect(logged.join('\n')).toContain('webhook not stored: store unavailable');
+  });
+});
+
+describe('ingest-webhook handler: a write retried after its answer was lost', () => {
+  it('answers from what the first attempt recorded, without counting the request twice', async () => {
+    // Prepare: the SDK's retry of a landed write is refused by the request-id condition.
+    dynamoDb
+      .on(UpdateItemCommand)
+      .rejects(
+        new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }),
+      );
+    dynamoDb.on(GetItemCommand).resolves({
+      Item: { firstRequestId: { S: 'Xq1aBcDeFgHiJkL=' }, receiptCount: { N: '1' } },
+    });
+    const handler = await coldStart();
+
+    // Act
+    const response = await handler(jsonWebhookEvent(), lambdaContext);
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(response.body ?? '')).toMatchObject({ received: true, duplicate: false });
+    expect(dynamoDb).toHaveReceivedCommandWith(UpdateItemCommand, {
+      ConditionExpression: expect.stringContaining('NOT contains(#requestIds, :requestId)'),
+    });
+    expect(dynamoDb).toHaveReceivedCommandWith(GetItemCommand, { ConsistentRead: true });
   });
 });
 
