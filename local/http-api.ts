@@ -46,10 +46,11 @@ export async function startLocalHttpApi(options: {
   });
 
   async function serve(request: IncomingMessage, response: ServerResponse) {
-    const url = new URL(request.url ?? '/', 'http://localhost');
+    const url = requestUrl(request.url);
     const method = request.method ?? 'GET';
     const body = await readBody(request);
     if (body === undefined) return send(response, 413, { message: 'Request Entity Too Large' });
+    if (url === undefined) return send(response, 404, { message: 'Not Found' });
 
     for (const route of routes) {
       const match = route.method === method ? route.pattern.exec(url.pathname) : null;
@@ -82,6 +83,18 @@ export async function startLocalHttpApi(options: {
         server.closeIdleConnections();
       }),
   };
+}
+
+/**
+ * The request target as a URL. Undefined for a target that is no path at all (`//a:b/x`, `/\\#x`:
+ * an authority where the path should be), which no route matches: API Gateway answers it 404.
+ */
+function requestUrl(target: string | undefined): URL | undefined {
+  try {
+    return new URL(target ?? '/', 'http://localhost');
+  } catch {
+    return undefined;
+  }
 }
 
 /** `/a/{name}/b` as a regular expression with a named group per path parameter. */
