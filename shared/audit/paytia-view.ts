@@ -8,6 +8,8 @@ export type AuditPaytiaClient = Pick<
 >;
 
 const DAY_MS = 86_400_000;
+/** The client's page size for its page walks. */
+const PAGE_SIZE = 100;
 
 /** `YYYY-MM-DD` of an instant, in UTC (Paytia's own zone is not documented). */
 export function utcDay(instant: Date): string {
@@ -44,12 +46,15 @@ export class PaytiaView {
   paymentsOn(day: string): Promise<PaymentTakenRecord[]> {
     return this.#cached(`payments:${day}`, async () => {
       const records: PaymentTakenRecord[] = [];
+      let lastPageSize = 0;
       for await (const page of this.#client.paymentTakenPages({ start_date: day, end_date: day })) {
         this.calls++;
         records.push(...page.data);
+        lastPageSize = page.data.length;
       }
-      // An empty day still cost one call (No Data Found yields no page).
-      if (records.length === 0) this.calls++;
+      // The walk also asked for the page after a full one, and an empty day for its first page:
+      // both answered No Data Found, which yields no page but was a call all the same.
+      if (records.length === 0 || lastPageSize === PAGE_SIZE) this.calls++;
       return records;
     });
   }

@@ -364,3 +364,22 @@ describe('PaytiaView.callDetail', () => {
     });
   });
 });
+
+describe('PaytiaView call counting at a page boundary', () => {
+  it('counts the No Data Found request that follows a full page of 100', async () => {
+    // Prepare: the client yields one full page, then asks once more and gets nothing.
+    const fullPage = Array.from({ length: 100 }, (_, index) => ({ unique_id: `txn_${index}` }));
+    const view = new PaytiaView({
+      async *paymentTakenPages() {
+        yield { httpStatus: true, status: { statusCode: 200 }, data: fullPage };
+      },
+    } as unknown as ConstructorParameters<typeof PaytiaView>[0]);
+
+    // Act
+    const payments = await view.paymentsOn('2026-06-15');
+
+    // Assess
+    expect(payments).toHaveLength(100);
+    expect(view.calls).toBe(2);
+  });
+});
