@@ -69,8 +69,10 @@ export async function runDemo(stack: LocalStack, say: Say): Promise<DemoResult> 
     await stack.invoke('audit', { mode: 'sweep', window: 'recent' });
 
     say('Creating payments through the Paytia simulator...');
-    const pay = (referenceId: string, fields: Partial<PaymentServiceRequest> = {}) =>
-      paytia.paymentService({
+    let payments = 0;
+    const pay = (referenceId: string, fields: Partial<PaymentServiceRequest> = {}) => {
+      payments++;
+      return paytia.paymentService({
         reference_id: referenceId,
         reference_number: `INV-${referenceId}`,
         amount: '150.00',
@@ -80,6 +82,7 @@ export async function runDemo(stack: LocalStack, say: Say): Promise<DemoResult> 
         webhook_url_transaction: stack.transactionWebhookUrl,
         ...fields,
       } as PaymentServiceRequest);
+    };
 
     const ordinary = [
       pay('DEMO-1001', {
@@ -112,6 +115,7 @@ export async function runDemo(stack: LocalStack, say: Say): Promise<DemoResult> 
     // payload_mismatch: a genuine payment whose webhook is then replayed with another amount.
     await pay('DEMO-REPLAY', { amount: '99.00' });
     // missing_webhook: a payment Paytia took without sending any webhook.
+    payments++;
     simulator.control.addPaymentWithoutWebhook({
       referenceId: 'DEMO-NOHOOK',
       amount: '42.00',
@@ -176,7 +180,7 @@ export async function runDemo(stack: LocalStack, say: Say): Promise<DemoResult> 
       const reportPath = resolve(process.env.DEMO_REPORT_PATH ?? 'paytia-demo-report.html');
       await writeFile(reportPath, renderReportHtml(await collectReportData(target, {}, new Date())));
       return {
-        payments: 11,
+        payments,
         deliveries,
         findings,
         alerts: stack.alerts().length,

@@ -77,9 +77,6 @@ export const LOCAL_NAMES = {
   functions: { ingest: 'ingest-webhook', audit: 'audit', rotate: 'rotate-token' },
 } as const;
 
-/** Kept for callers of the first version: the webhook token secret's name. */
-export const TOKEN_SECRET_ID = LOCAL_NAMES.tokenSecret;
-
 type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
 
 export interface LocalStack {
@@ -206,7 +203,7 @@ export async function startLocalStack(
     const running = new Map<string, Promise<unknown>>();
     const invoke = async (functionName: string, event: unknown): Promise<unknown> => {
       const handler = functions[functionName];
-      if (!handler) throw new Error(`no function ${functionName}`);
+      if (!handler) throw new UnknownFunctionError(functionName);
       const previous = running.get(functionName) ?? Promise.resolve();
       const run = previous.catch(() => undefined).then(() => handler(event, lambdaContext(functionName)));
       running.set(functionName, run);
@@ -321,6 +318,14 @@ export async function startLocalStack(
   }
 }
 
+/** No local function has that name (the local invoke route answers 404, as Lambda would). */
+class UnknownFunctionError extends Error {
+  override readonly name = 'ResourceNotFoundException';
+  constructor(functionName: string) {
+    super(`no function ${functionName}`);
+  }
+}
+
 /** `POST /_local/invoke/{function}`: the local `aws lambda invoke`. */
 function invokeRoute(invoke: (name: string, event: unknown) => Promise<unknown>): HttpApiHandler {
   return async (event: APIGatewayProxyEventV2) => {
@@ -343,7 +348,7 @@ function invokeRoute(invoke: (name: string, event: unknown) => Promise<unknown>)
     } catch (error) {
       const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
       return {
-        statusCode: name === 'audit' || name === 'rotate-token' ? 500 : 404,
+        statusCode: error instanceof UnknownFunctionError ? 404 : 500,
         body: JSON.stringify({ error: message }),
       };
     }

@@ -3,8 +3,6 @@
  * 127.0.0.1. One simulator per test file; what it answered is counted from its own request log,
  * so a test can say exactly how many requests reached "Paytia" (and so whether one was retried).
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { inspect } from 'node:util';
 import { expect } from 'vitest';
 import {
@@ -225,44 +223,5 @@ export async function collect<T>(pages: AsyncIterable<T>): Promise<T[]> {
   return all;
 }
 
-export interface ReceivedWebhook {
-  path: string;
-  contentType: string;
-  body: string;
-}
-
-export interface Receiver {
-  url: string;
-  received: ReceivedWebhook[];
-  /** The status to answer each request with; 200 unless a test says otherwise. */
-  respond: (request: ReceivedWebhook, index: number) => number;
-  close(): Promise<void>;
-}
-
-/** A merchant's webhook endpoint on 127.0.0.1: records each request, answers as `respond` says. */
-export async function startReceiver(): Promise<Receiver> {
-  const server = http.createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const request = {
-      path: req.url ?? '/',
-      contentType: req.headers['content-type'] ?? '',
-      body: Buffer.concat(chunks).toString('utf8'),
-    };
-    receiver.received.push(request);
-    res.writeHead(receiver.respond(request, receiver.received.length - 1)).end();
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  const receiver: Receiver = {
-    url: `http://127.0.0.1:${port}`,
-    received: [],
-    respond: () => 200,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.close(() => resolve());
-        server.closeAllConnections();
-      }),
-  };
-  return receiver;
-}
+/** The merchant endpoint the simulator's own tests use: one receiver for both suites. */
+export { type ReceivedWebhook, type Receiver, startReceiver } from '../paytia-simulator/helpers.js';
