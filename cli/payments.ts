@@ -35,10 +35,10 @@ export const expectedPaymentKey = (referenceId: string) => ({
 const OWN_FIELDS = ['webhook_url', 'webhook_url_transaction', 'reference_id'];
 
 /**
- * `--field name=value`: text, or a number when the field takes a number (`link_expiry=0`). The
- * schema decides, so every documented field works without a flag of its own.
+ * `--field name=value`, kept as text: every documented field takes text (numbers as their digits,
+ * `link_expiry=0`), as multipart sends it, so every field works without a flag of its own.
  */
-export function parseField(pair: string): [string, string | number] {
+export function parseField(pair: string): [string, string] {
   const equals = pair.indexOf('=');
   if (equals <= 0) throw new UsageError(`--field: "${pair}" must be name=value`);
   const name = pair.slice(0, equals);
@@ -48,8 +48,6 @@ export function parseField(pair: string): [string, string | number] {
       `--field: ${name} is set by this command${name === 'reference_id' ? ' (--reference-id)' : ''}`,
     );
   }
-  const accepts = (value: unknown) => paymentServiceRequestSchema.safeParse({ [name]: value }).success;
-  if (!accepts(raw) && /^\d+$/.test(raw) && accepts(Number(raw))) return [name, Number(raw)];
   return [name, raw];
 }
 

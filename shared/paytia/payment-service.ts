@@ -7,27 +7,46 @@ import { calendarDateSchema } from './requests.js';
  * Which fields a flow needs depends on `transaction_flag` and the merchant's gateway, and Paytia
  * does not publish the matrix, so every field is optional here and Paytia's own 400 (naming the
  * missing field) covers the rest. What is checked is what the field reference states: enums,
- * two-decimal amounts, lengths, date formats, code lengths, and end_date vs intervalfrequency.
+ * two-decimal amounts, lengths, date formats, code lengths, and the rules between fields
+ * (end_date vs intervalfrequency, end_date vs start_date, amount 0.00 for tokenisation).
+ *
+ * Multipart sends every field as text, and the seed's own curl example writes `transaction_flag=4`,
+ * `intervalcount=1`: every Integer/Numeric/Enum field takes a number or its decimal text ("4"),
+ * and either is sent as the same text.
  */
 
-/** An enum field: one of the listed integers, sent as its decimal text. */
+const text = z.string('must be a string');
+
+/** An enum field: one of the listed integers, as a number or as its decimal text. */
 function choice<const Values extends readonly number[]>(values: Values) {
-  return z.literal(values, `must be one of ${values.join(', ')}`);
+  const texts = values.map(String) as { [Index in keyof Values]: `${Values[Index]}` };
+  return z.literal([...values, ...texts], `must be one of ${values.join(', ')}`);
+}
+
+/** A whole number from `minimum`, as a number or as decimal digits ("300"); sent as given. */
+function wholeNumber(minimum: number, rule: string) {
+  return z
+    .union([z.number(), text], rule)
+    .refine(
+      (value) =>
+        typeof value === 'number'
+          ? Number.isSafeInteger(value) && value >= minimum
+          : /^\d+$/.test(value) && Number(value) >= minimum,
+      rule,
+    );
 }
 
 /**
  * Amounts are text so "10.50" keeps its trailing zero; a number like 10.5 could not say whether the
  * caller meant 10.50 or made a mistake.
  */
-const amount = z
-  .string('must be text with exactly two decimals, for example "10.00"')
-  .regex(/^\d+(\.\d+)?$/, {
-    error: 'must be a non-negative decimal number, for example "10.00"',
-    abort: true,
-  })
-  .regex(/^\d+\.\d{2}$/, 'must have exactly two decimals');
-
-const text = z.string('must be a string');
+const amount = z.string('must be text with exactly two decimals, for example "10.00"').regex(/^\d+\.\d{2}$/, {
+  // One check, not two with `abort`: an aborting issue would stop the rules between fields below.
+  error: (issue) =>
+    typeof issue.input === 'string' && /^\d+(\.\d+)?$/.test(issue.input)
+      ? 'must have exactly two decimals'
+      : 'must be a non-negative decimal number, for example "10.00"',
+});
 
 /** Counted in code points, the nearest thing to what a person calls characters. */
 function textOfAtMost(maximum: number) {
@@ -36,10 +55,18 @@ function textOfAtMost(maximum: number) {
 
 const countryCode = text.regex(/^[A-Za-z]{2}$/, 'must be a two-letter ISO 3166-1 country code');
 const webhookUrl = z.url({ protocol: /^https?$/, error: 'must be an http or https URL' });
-const wholeNumberFromOne = z
-  .number('must be a whole number from 1')
-  .int('must be a whole number from 1')
-  .min(1, 'must be a whole number from 1');
+const wholeNumberFromOne = wholeNumber(1, 'must be a whole number from 1');
+
+const INTERVALS = ['daily', 'weekly', 'monthly'] as const;
+const intervalRule = `must be one of ${INTERVALS.join(', ')} (in any case)`;
+/**
+ * The seed's table writes "Daily,weekly,monthly" (and "Daily | Weekly | Monthly"), so any case is
+ * accepted. It is sent lower-case rather than as given: the seed's only request on the wire (its
+ * curl example) sends `interval=daily`, the capitals in its list read as prose, and Paytia does not
+ * say whether it compares case-insensitively, so whatever the caller typed, Paytia gets the one
+ * spelling it is shown to take.
+ */
+const interval = z.string(intervalRule).toLowerCase().pipe(z.enum(INTERVALS, intervalRule));
 
 export const paymentServiceRequestSchema = z
   .strictObject({
@@ -82,11 +109,7 @@ export const paymentServiceRequestSchema = z
     /** Two letters, for example EN. */
     languagecode: text.regex(/^[A-Za-z]{2}$/, 'must be a two-letter language code').optional(),
     /** Seconds; 0 means the link never expires. */
-    link_expiry: z
-      .number('must be a whole number of seconds, 0 or more')
-      .int('must be a whole number of seconds, 0 or more')
-      .min(0, 'must be a whole number of seconds, 0 or more')
-      .optional(),
+    link_expiry: wholeNumber(0, 'must be a whole number of seconds, 0 or more').optional(),
     /** 0: send the link to webhook_url; 1: return it in the response. */
     linktopay_url: choice([0, 1]).optional(),
     /** 0: no agent iframe URL; 1: return it; 2: accept a blank request and return it. */
@@ -112,7 +135,7 @@ export const paymentServiceRequestSchema = z
     reference_id: text.optional(),
     start_date: calendarDateSchema.optional(),
     end_date: calendarDateSchema.optional(),
-    interval: z.enum(['daily', 'weekly', 'monthly'], 'must be one of daily, weekly, monthly').optional(),
+    interval: interval.optional(),
     intervalcount: wholeNumberFromOne.optional(),
     intervalfrequency: wholeNumberFromOne.optional(),
     subscription_amount: amount.optional(),
@@ -130,10 +153,40 @@ export const paymentServiceRequestSchema = z
     /** 1: the subscription never ends. */
     forever: choice([0, 1]).optional(),
   })
-  .refine((request) => request.end_date === undefined || request.intervalfrequency === undefined, {
-    path: ['intervalfrequency'],
-    message: 'must not be set together with field "end_date"',
-  });
+  .superRefine(
+    (request, context) => {
+      const rule = (field: keyof typeof request, message: string) =>
+        context.addIssue({ code: 'custom', path: [field], message });
+      // A field that failed its own check holds its raw input here: rules comparing values skip it,
+      // since its problem is already reported.
+      const failed = new Set(context.issues.map((issue) => issue.path?.[0]));
+      const checked = <Field extends keyof typeof request>(field: Field) =>
+        failed.has(field) ? undefined : request[field];
+
+      if (request.end_date !== undefined && request.intervalfrequency !== undefined) {
+        rule('intervalfrequency', 'must not be set together with field "end_date"');
+      }
+      // Seed 002: "1 = Phone - Capture - Tokenisation only (ensure you send 0.00 in amount)". Absent
+      // counts as wrong; a malformed amount is already reported.
+      const flag = checked('transaction_flag');
+      if (flag !== undefined && Number(flag) === 1 && !failed.has('amount')) {
+        if (request.amount === undefined || Number(request.amount) !== 0) {
+          rule('amount', 'must be 0.00 when field "transaction_flag" is 1 (tokenisation only)');
+        }
+      }
+      const start = checked('start_date');
+      const end = checked('end_date');
+      // Both are real YYYY-MM-DD dates here, so text order is date order.
+      if (start !== undefined && end !== undefined && end < start) {
+        rule('end_date', 'must not be before field "start_date"');
+      }
+    },
+    {
+      // Also after a field failed outright (a wrong type, an unknown enum value): every problem is
+      // reported in one error, not the cross-field ones only once the rest is fixed.
+      when: (payload) => typeof payload.value === 'object' && payload.value !== null,
+    },
+  );
 export type PaymentServiceRequest = z.input<typeof paymentServiceRequestSchema>;
 
 /** The multipart body Paytia requires (405 otherwise); unset fields are left out, not sent empty. */

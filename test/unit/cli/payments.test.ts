@@ -177,7 +177,9 @@ describe('payments create', () => {
 describe('parseField', () => {
   it.each([
     ['reference_number=INV-1', ['reference_number', 'INV-1']],
-    ['link_expiry=3600', ['link_expiry', 3600]],
+    ['link_expiry=3600', ['link_expiry', '3600']],
+    ['transaction_flag=1', ['transaction_flag', '1']],
+    ['interval=Weekly', ['interval', 'Weekly']],
     ['agent_id=007', ['agent_id', '007']],
     ['saledescription=a=b', ['saledescription', 'a=b']],
     ['billingpostcode=01234', ['billingpostcode', '01234']],

@@ -5,8 +5,9 @@ import {
   paymentServiceRequestSchema,
 } from '../../../shared/paytia/index.js';
 import { fakeFetch, fixture, json, testClient } from './fake-paytia.js';
+import { SEED_URL_PLACEHOLDERS, seedCurlForm } from './seed-curl.js';
 
-/** The seed's curl example, with real URLs in place of its placeholders. */
+/** The seed's curl example as a typed caller writes it: numbers, and real values for placeholders. */
 const SEED_EXAMPLE = {
   webhook_url_transaction: 'https://hooks.example/paytia/transaction',
   webhook_url: 'https://hooks.example/paytia/final',
@@ -81,6 +82,15 @@ const ENUM_MAXIMA = {
   forever: 1,
 } as const;
 
+/** Sends a request through the client and returns the multipart fields it sent. */
+async function sentForm(request: PaymentServiceRequest): Promise<Record<string, unknown>> {
+  const fake = fakeFetch(json(200, fixture('payment-service.json')));
+  const { client } = testClient(fake);
+  await client.paymentService(request);
+  const form = await fake.requests[0]?.formData();
+  return Object.fromEntries(form?.entries() ?? []);
+}
+
 /** Sends a request that should be refused, and returns the error; asserts nothing went out. */
 async function refusal(request: Record<string, unknown>): Promise<PaytiaInvalidRequestError> {
   const fake = fakeFetch();
@@ -120,6 +130,54 @@ describe('payment_service request type', () => {
   });
 });
 
+describe("seed 002's curl example, parsed from the seed's text", () => {
+  it('has every field of the table but intervalfrequency (it sets end_date), every value as text', () => {
+    // Prepare
+    const documented = SEED_FIELDS.split(' ').filter((field) => field !== 'intervalfrequency');
+
+    // Act
+    const form = seedCurlForm();
+
+    // Assess
+    expect(Object.keys(form)).toEqual(documented);
+    expect(form).toMatchObject({ transaction_flag: '4', amount: '0.00', interval: 'daily', email_send: '1' });
+    expect(SEED_URL_PLACEHOLDERS.map((field) => form[field])).toEqual([
+      '{ADD YOUR WEBHOOK URL HERE}',
+      '{ADD YOUR WEBHOOK URL HERE}',
+    ]);
+  });
+
+  it('as written, is refused for its two webhook URL placeholders and nothing else', async () => {
+    // Prepare
+    const request = seedCurlForm();
+
+    // Act
+    const error = await refusal(request);
+
+    // Assess
+    expect(error.problems).toEqual([
+      { field: 'webhook_url_transaction', rule: 'must be an http or https URL' },
+      { field: 'webhook_url', rule: 'must be an http or https URL' },
+    ]);
+    expect(error.message).not.toContain('{ADD');
+  });
+
+  it('with real URLs for those placeholders, is accepted and sent as exactly the text the seed wrote', async () => {
+    // Prepare
+    const request = {
+      ...seedCurlForm(),
+      webhook_url_transaction: 'https://hooks.example/paytia/transaction',
+      webhook_url: 'https://hooks.example/paytia/final',
+    };
+
+    // Act
+    const sent = await sentForm(request as PaymentServiceRequest);
+
+    // Assess
+    expect(sent).toEqual(request);
+  });
+});
+
 describe('payment_service accepts', () => {
   it("the seed's full example, sent as multipart with every field as text", async () => {
     // Prepare
@@ -152,15 +210,60 @@ describe('payment_service accepts', () => {
     expect([...(form?.keys() ?? [])].sort()).toEqual(['amount', 'transaction_flag']);
   });
 
-  it.each(Object.entries(ENUM_MAXIMA))('every value of %s from 0 to %i', (field, maximum) => {
+  it.each(Object.entries(ENUM_MAXIMA))(
+    'every value of %s from 0 to %i, as a number and as text',
+    (field, maximum) => {
+      // Prepare
+      const numbers = Array.from({ length: maximum + 1 }, (_, value) => value);
+      const values = [...numbers, ...numbers.map(String)];
+
+      // Act
+      const results = values.map(
+        (value) => paymentServiceRequestSchema.safeParse({ amount: '0.00', [field]: value }).error?.issues,
+      );
+
+      // Assess
+      expect(results).toEqual(values.map(() => undefined));
+    },
+  );
+
+  it('numbers given as text are sent as that text, numbers as their decimal text', async () => {
     // Prepare
-    const values = Array.from({ length: maximum + 1 }, (_, value) => value);
+    const request: PaymentServiceRequest = {
+      transaction_flag: '4',
+      email_send: 1,
+      link_expiry: '0300',
+      intervalcount: 2,
+      agent_id: '007',
+    };
 
     // Act
-    const results = values.map((value) => paymentServiceRequestSchema.safeParse({ [field]: value }).success);
+    const sent = await sentForm(request);
 
     // Assess
-    expect(results).toEqual(values.map(() => true));
+    expect(sent).toEqual({
+      transaction_flag: '4',
+      email_send: '1',
+      link_expiry: '0300',
+      intervalcount: '2',
+      agent_id: '007',
+    });
+  });
+
+  it.each([
+    ['daily', 'daily'],
+    ['Daily', 'daily'],
+    ['WEEKLY', 'weekly'],
+    ['Monthly', 'monthly'],
+  ])("interval %j, sent as Paytia's lower-case %j", async (given, wire) => {
+    // Prepare
+    const request = { interval: given, intervalcount: 1 };
+
+    // Act
+    const sent = await sentForm(request);
+
+    // Assess
+    expect(sent).toEqual({ interval: wire, intervalcount: '1' });
   });
 
   it.each([
@@ -177,7 +280,9 @@ describe('payment_service accepts', () => {
     ['interval', 'weekly'],
     ['interval', 'monthly'],
     ['intervalcount', 3],
+    ['intervalcount', '3'],
     ['intervalfrequency', 2],
+    ['intervalfrequency', '2'],
     ['billingcountry', 'GB'],
     ['shippingcountry', 'ie'],
     ['countrycode', 'US'],
@@ -186,6 +291,8 @@ describe('payment_service accepts', () => {
     ['agent_id', 123456],
     ['agent_id', '001'],
     ['link_expiry', 0],
+    ['link_expiry', '0'],
+    ['link_expiry', '300'],
     ['email_address', 'payer@example.co.uk'],
     ['webhook_url', 'http://127.0.0.1:3000/webhooks/abc'],
     ['webhook_url_transaction', 'https://hooks.example/t?x=1'],
@@ -205,7 +312,12 @@ describe('payment_service accepts', () => {
     [{ end_date: '2024-08-12' }],
     [{ intervalfrequency: 2 }],
     [{ end_date: '2024-08-12', intervalcount: 3 }],
-  ])('%j (end_date or intervalfrequency, not both)', (request) => {
+    [{ start_date: '2024-06-20', end_date: '2024-06-20' }],
+    [{ start_date: '2024-06-20', end_date: '2025-01-01' }],
+    [{ transaction_flag: 1, amount: '0.00' }],
+    [{ transaction_flag: '1', amount: '0.00' }],
+    [{ transaction_flag: 0, amount: '10.00' }],
+  ])('%j (rules between fields)', (request) => {
     // Prepare
     const input = request;
 
@@ -239,12 +351,18 @@ describe('payment_service refuses before sending', () => {
     ['currency_code', 'GB', 'must be a three-letter ISO 4217 currency code'],
     ['currency_code', 'POUND', 'must be a three-letter ISO 4217 currency code'],
     ['languagecode', 'ENG', 'must be a two-letter language code'],
-    ['interval', 'yearly', 'must be one of daily, weekly, monthly'],
-    ['interval', 'Daily', 'must be one of daily, weekly, monthly'],
+    ['interval', 'yearly', 'must be one of daily, weekly, monthly (in any case)'],
+    ['interval', ' daily', 'must be one of daily, weekly, monthly (in any case)'],
+    ['interval', 1, 'must be one of daily, weekly, monthly (in any case)'],
     ['intervalcount', 0, 'must be a whole number from 1'],
+    ['intervalcount', '0', 'must be a whole number from 1'],
     ['intervalfrequency', 1.5, 'must be a whole number from 1'],
+    ['intervalfrequency', '1.5', 'must be a whole number from 1'],
+    ['intervalfrequency', 'two', 'must be a whole number from 1'],
     ['link_expiry', -1, 'must be a whole number of seconds, 0 or more'],
-    ['link_expiry', '300', 'must be a whole number of seconds, 0 or more'],
+    ['link_expiry', '-1', 'must be a whole number of seconds, 0 or more'],
+    ['link_expiry', ' 300', 'must be a whole number of seconds, 0 or more'],
+    ['link_expiry', '', 'must be a whole number of seconds, 0 or more'],
     ['agent_id', '1234567', 'must be a whole number of up to 6 digits'],
     ['agent_id', 'A12', 'must be a whole number of up to 6 digits'],
     ['agent_id', 1.5, 'must be a whole number of up to 6 digits'],
@@ -267,7 +385,9 @@ describe('payment_service refuses before sending', () => {
 
   it.each(
     Object.entries(ENUM_MAXIMA).flatMap(([field, maximum]) =>
-      [maximum + 1, -1, 0.5, '1'].map((value) => [field, value, maximum] as const),
+      [maximum + 1, -1, 0.5, String(maximum + 1), '01', ' 1', '1.0', ''].map(
+        (value) => [field, value, maximum] as const,
+      ),
     ),
   )('%s = %j (allowed 0 to %i)', async (field, value, maximum) => {
     // Prepare
@@ -291,6 +411,39 @@ describe('payment_service refuses before sending', () => {
     expect(error.message).toBe(
       'payment_service: field "intervalfrequency" must not be set together with field "end_date"',
     );
+  });
+
+  it.each([
+    [{ transaction_flag: 1, amount: '10.00' }],
+    [{ transaction_flag: '1', amount: '0.01' }],
+    [{ transaction_flag: '1' }],
+  ])('%j: tokenisation only takes amount 0.00', async (request) => {
+    // Prepare
+    const input = request;
+
+    // Act
+    const error = await refusal(input);
+
+    // Assess
+    expect(error.message).toBe(
+      'payment_service: field "amount" must be 0.00 when field "transaction_flag" is 1 (tokenisation only)',
+    );
+    expect(error.field).toBe('amount');
+  });
+
+  it.each([
+    [{ start_date: '2024-08-12', end_date: '2024-08-11' }],
+    [{ start_date: '2025-01-01', end_date: '2024-12-31', interval: 'monthly' }],
+  ])('%j: end_date before start_date', async (request) => {
+    // Prepare
+    const input = request;
+
+    // Act
+    const error = await refusal(input);
+
+    // Assess
+    expect(error.message).toBe('payment_service: field "end_date" must not be before field "start_date"');
+    expect(error.field).toBe('end_date');
   });
 
   it('an undocumented field, such as a misspelling', async () => {
@@ -318,6 +471,56 @@ describe('payment_service refuses before sending', () => {
       { field: 'transaction_flag', rule: 'must be one of 0, 1, 2, 3, 4, 5, 6, 7, 8, 9' },
     ]);
     expect(error.field).toBe('amount');
+  });
+
+  it('names the rules between fields too, even when other fields fail outright', async () => {
+    // Prepare
+    const request = {
+      transaction_flag: '1',
+      amount: '5.00',
+      firstname: 42,
+      interval: 'yearly',
+      email_send: '7',
+      start_date: '2024-08-12',
+      end_date: '2024-06-20',
+      intervalfrequency: 2,
+      ammount: '0.00',
+    };
+
+    // Act
+    const error = await refusal(request);
+
+    // Assess
+    expect(error.problems).toEqual([
+      { field: 'firstname', rule: 'must be a string' },
+      { field: 'email_send', rule: 'must be one of 0, 1, 2' },
+      { field: 'interval', rule: 'must be one of daily, weekly, monthly (in any case)' },
+      { field: 'ammount', rule: 'is not a documented field' },
+      { field: 'intervalfrequency', rule: 'must not be set together with field "end_date"' },
+      { field: 'amount', rule: 'must be 0.00 when field "transaction_flag" is 1 (tokenisation only)' },
+      { field: 'end_date', rule: 'must not be before field "start_date"' },
+    ]);
+    expect(error.message).toBe(
+      `payment_service: ${error.problems.map(({ field, rule }) => `field "${field}" ${rule}`).join('; ')}`,
+    );
+  });
+
+  it.each([
+    ['a wrong type', { firstname: 42 }],
+    ['an unknown enum value', { transaction_flag: 10 }],
+    ['a malformed amount', { reserve_amount: 'ten' }],
+    ['a bad URL', { webhook_url: 'not a url' }],
+    ['a bad email address', { email_address: 'nobody' }],
+    ['a bad country code', { billingcountry: 'GBR' }],
+  ])('a field failing with %s does not hide end_date before start_date', async (_kind, failing) => {
+    // Prepare
+    const request = { ...failing, start_date: '2024-08-12', end_date: '2024-08-11' };
+
+    // Act
+    const error = await refusal(request);
+
+    // Assess
+    expect(error.problems.map((problem) => problem.field)).toEqual([Object.keys(failing)[0], 'end_date']);
   });
 
   it('never quotes the offending value', async () => {
