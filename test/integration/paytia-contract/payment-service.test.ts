@@ -10,6 +10,7 @@ import {
   PaytiaInvalidRequestError,
   PaytiaValidationError,
 } from '../../../shared/paytia/index.js';
+import { seedCurlForm } from '../../unit/paytia/seed-curl.js';
 import { type Contract, FIXED_NOW, type Receiver, startContract, startReceiver } from './support.js';
 
 let contract: Contract;
@@ -173,6 +174,47 @@ describe('a payment made through the client', () => {
   });
 });
 
+describe("seed 002's curl example, parsed from the seed's text", () => {
+  /** Every --form field as the seed wrote it, but for its two webhook URL placeholders. */
+  function seedExample(): Record<string, string> {
+    return {
+      ...seedCurlForm(),
+      webhook_url_transaction: `${receiver.url}/webhooks/stage`,
+      webhook_url: `${receiver.url}/webhooks/final`,
+    };
+  }
+
+  /** What the simulator recorded as received for the payment the receiver last heard of. */
+  async function receivedFields(): Promise<Record<string, unknown>> {
+    await contract.sim.control.waitForWebhooks();
+    const trace = await contract.client().viewApiDetailsCdr({ cdr_id: finalWebhook().cdr_id });
+    return JSON.parse(String(trace.data[0]?.request_params)) as Record<string, unknown>;
+  }
+
+  it('goes through the client to Paytia over HTTP, is answered 200, and every field arrives as that text', async () => {
+    const client = contract.client();
+    const fields = seedExample();
+
+    const answer = await client.paymentService(fields as PaymentServiceRequest);
+
+    expect(answer).toMatchObject({ httpStatus: true, status: { statusCode: 200 } });
+    expect(contract.statusesOf('payment_service')).toEqual([200]);
+    expect(await receivedFields()).toEqual(fields);
+  });
+
+  it.each(['Daily', 'WEEKLY', 'Monthly'])(
+    'with interval=%s: answered 200, sent lower-case',
+    async (interval) => {
+      const client = contract.client();
+
+      const answer = await client.paymentService({ ...seedExample(), interval } as PaymentServiceRequest);
+
+      expect(answer.status.statusCode).toBe(200);
+      expect((await receivedFields()).interval).toBe(interval.toLowerCase());
+    },
+  );
+});
+
 describe('request checks', () => {
   it.each([
     ['saledescription', { saledescription: 'x'.repeat(101) }, 'must be at most 100 characters'],
@@ -180,6 +222,12 @@ describe('request checks', () => {
     ['shippingdescription', { shippingdescription: 'y'.repeat(41) }, 'must be at most 40 characters'],
     ['amount', { amount: '150.5' }, 'must have exactly two decimals'],
     ['intervalfrequency', { end_date: '2026-12-31', intervalfrequency: 2 }, 'must not be set together'],
+    ['amount', { amount: '150.00', transaction_flag: 1 }, 'must be 0.00 when field "transaction_flag" is 1'],
+    [
+      'end_date',
+      { end_date: '2026-06-30', start_date: '2026-07-01' },
+      'must not be before field "start_date"',
+    ],
   ] as const)(
     'the client refuses a bad %s before sending, naming the field and not the value',
     async (field, change, rule) => {
