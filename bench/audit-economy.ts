@@ -29,7 +29,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { ensureTable, localDynamoDbClient } from '../local/dynamodb.js';
-import { type AuditRunSummary, auditPendingDeliveries } from '../shared/audit/audit.js';
+import { type AuditRunSummary, auditPendingDeliveries } from '../shared/audit/audit-run.js';
 import { readAuditConfig } from '../shared/audit/config.js';
 import { dynamoDbAuditStore } from '../shared/audit/dynamodb-audit-store.js';
 import { eventBridgePublisher } from '../shared/audit/eventbridge-publisher.js';
@@ -278,7 +278,8 @@ async function auditAll(
     logger: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
     metrics: {
       backlog: () => undefined,
-      verified: () => undefined,
+      verdict: () => undefined,
+      resolved: () => undefined,
       recovered: () => undefined,
       deferred: () => undefined,
       finding: () => undefined,

@@ -135,6 +135,7 @@ const show = defineCommand({
         ['Delivery', delivery.deliveryId],
         ['Origin', delivery.origin],
         ['Audit', delivery.auditStatus],
+        ['Proof', delivery.auditProof],
         ['Audited at', delivery.auditedAt],
         ['Findings', delivery.auditFindings?.join(', ')],
         ['Last audit note', delivery.lastAuditNote],

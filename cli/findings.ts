@@ -1,11 +1,9 @@
-import { FINDING_TYPES } from '../shared/audit/findings.js';
+import { FINDING_TYPE_NAMES } from '../shared/audit/findings.js';
 import { choiceOption, defineCommand, EXIT, integerOption } from './command.js';
 import { singleId, tableOf } from './deliveries.js';
 import { type Column, json, keyValues, printable, shortId, table } from './format.js';
-import { type FindingRecord, getFinding, listFindings, SEVERITIES } from './records.js';
+import { FINDING_STATES, type FindingRecord, getFinding, listFindings, SEVERITIES } from './records.js';
 import { checkOrder, optionalTime, shortTime } from './time.js';
-
-export const FINDING_TYPE_NAMES = Object.keys(FINDING_TYPES) as Array<keyof typeof FINDING_TYPES>;
 
 const FINDING_COLUMNS: Column<FindingRecord>[] = [
   { header: 'RAISED', value: (finding) => shortTime(finding.raisedAt) },
@@ -14,12 +12,21 @@ const FINDING_COLUMNS: Column<FindingRecord>[] = [
   { header: 'SUBJECT', value: (finding) => shortId(finding.subject, 24) },
   { header: 'REFERENCE', value: (finding) => finding.referenceId, maxWidth: 24 },
   { header: 'TITLE', value: (finding) => finding.title, maxWidth: 70 },
+  { header: 'RESOLVED', value: (finding) => (finding.resolvedAt ? shortTime(finding.resolvedAt) : '') },
 ];
 
 const list = defineCommand({
   name: 'findings list',
   summary: "list the auditor's findings, newest first",
+  description:
+    'Open findings by default: a finding that later evidence disproved (a late log entry, a late webhook) is ' +
+    'resolved, kept with the reason, and listed with --state resolved or --state all.',
   options: {
+    state: {
+      type: 'string',
+      value: '<state>',
+      description: `${FINDING_STATES.join(', ')} (default open)`,
+    },
     type: { type: 'string', value: '<type>', description: `finding type: ${FINDING_TYPE_NAMES.join(', ')}` },
     severity: { type: 'string', value: '<severity>', description: `severity: ${SEVERITIES.join(', ')}` },
     reference: { type: 'string', value: '<reference_id>', description: 'findings about one payment flow' },
@@ -43,6 +50,7 @@ const list = defineCommand({
     const until = optionalTime('until', values.until, now);
     checkOrder({ flag: 'since', date: since }, { flag: 'until', date: until });
     const filter = {
+      state: choiceOption('state', values.state, FINDING_STATES) ?? 'open',
       type: choiceOption('type', values.type, FINDING_TYPE_NAMES),
       severity: choiceOption('severity', values.severity, SEVERITIES),
       reference: values.reference,
@@ -93,6 +101,8 @@ const show = defineCommand({
         ['Title', finding.title],
         ['Raised at', finding.raisedAt],
         ['Alerted at', finding.alertedAt ?? 'not yet'],
+        ['Resolved at', finding.resolvedAt ?? 'open'],
+        ['Resolution', finding.resolution],
         ['Delivery', finding.deliveryId],
         ['Transaction id', finding.transactionId],
         ['Reference id', finding.referenceId],

@@ -15,7 +15,14 @@ export interface Table {
   tableName: string;
 }
 
-export const AUDIT_STATUSES = [PENDING_AUDIT, 'verified', 'findings'] as const;
+/** Every `auditStatus` a delivery can have: pending, then one of the graded verdicts. */
+export const AUDIT_STATUSES = [
+  PENDING_AUDIT,
+  'verified',
+  'corroborated',
+  'unverifiable',
+  'findings',
+] as const;
 export const ORIGINS = ['received', 'recovered'] as const;
 export const SEVERITIES = ['critical', 'high', 'medium', 'low'] as const;
 
@@ -55,6 +62,9 @@ export interface DeliveryDetail extends DeliverySummary {
 
 export type FindingRecord = ReportFinding & { subject?: string; cdrId?: string };
 
+/** Which findings a list shows: the open ones (the default), the resolved ones, or all. */
+export const FINDING_STATES = ['open', 'resolved', 'all'] as const;
+
 export interface DeliveryFilter {
   status?: (typeof AUDIT_STATUSES)[number];
   origin?: (typeof ORIGINS)[number];
@@ -65,6 +75,7 @@ export interface DeliveryFilter {
 }
 
 export interface FindingFilter {
+  state?: (typeof FINDING_STATES)[number];
   type?: string;
   severity?: string;
   reference?: string;
@@ -77,6 +88,7 @@ const SUMMARY_ATTRIBUTES = [
   'firstReceivedAt',
   'lastReceivedAt',
   'auditStatus',
+  'auditProof',
   'origin',
   'receiptCount',
   'referenceId',
@@ -146,6 +158,11 @@ export async function listFindings(table: Table, filter: FindingFilter): Promise
   const filters = [`${expression.name('entity')} = ${expression.value('finding')}`];
   if (filter.type) filters.push(`${expression.name('findingType')} = ${expression.value(filter.type)}`);
   if (filter.severity) filters.push(`${expression.name('severity')} = ${expression.value(filter.severity)}`);
+  if (filter.state === 'open' || filter.state === undefined) {
+    filters.push(`attribute_not_exists(${expression.name('resolvedAt')})`);
+  } else if (filter.state === 'resolved') {
+    filters.push(`attribute_exists(${expression.name('resolvedAt')})`);
+  }
   if (filter.reference)
     filters.push(`${expression.name('referenceId')} = ${expression.value(filter.reference)}`);
   const range = timeRange(expression, 'raisedAt', filter.since, filter.until);
@@ -273,6 +290,7 @@ function toDeliverySummary(item: Record<string, AttributeValue>): DeliverySummar
     firstReceivedAt: text(item.firstReceivedAt) ?? '',
     lastReceivedAt: text(item.lastReceivedAt),
     auditStatus: text(item.auditStatus) ?? PENDING_AUDIT,
+    auditProof: text(item.auditProof),
     origin: text(item.origin) === 'recovered' ? 'recovered' : 'received',
     receiptCount: number(item.receiptCount) ?? 0,
     referenceId: text(item.referenceId),
@@ -333,6 +351,8 @@ function toFinding(item: Record<string, AttributeValue>): FindingRecord {
     description: text(item.description) ?? '',
     raisedAt: text(item.raisedAt) ?? '',
     alertedAt: text(item.alertedAt),
+    resolvedAt: text(item.resolvedAt),
+    resolution: text(item.resolution),
     subject: text(item.subject),
     deliveryId: text(item.deliveryId),
     transactionId: text(item.transactionId),

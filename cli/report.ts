@@ -19,7 +19,7 @@ export async function collectReportData(
   const table = tableOf(target);
   const [deliveries, findings, token] = await Promise.all([
     listDeliveries(table, window),
-    listFindings(table, window),
+    listFindings(table, { ...window, state: 'all' }),
     readTokenStatus(target),
   ]);
   return {
@@ -30,6 +30,7 @@ export async function collectReportData(
         deliveryId: delivery.deliveryId,
         firstReceivedAt: delivery.firstReceivedAt,
         auditStatus: delivery.auditStatus,
+        ...pick(delivery, ['auditProof']),
         origin: delivery.origin,
         receiptCount: delivery.receiptCount,
         ...pick(delivery, [
@@ -51,7 +52,15 @@ export async function collectReportData(
         description: finding.description,
         raisedAt: finding.raisedAt,
         evidence: finding.evidence,
-        ...pick(finding, ['alertedAt', 'deliveryId', 'transactionId', 'referenceId', 'referenceNumber']),
+        ...pick(finding, [
+          'alertedAt',
+          'resolvedAt',
+          'resolution',
+          'deliveryId',
+          'transactionId',
+          'referenceId',
+          'referenceNumber',
+        ]),
       }),
     ),
     token: { mode: token.mode, ...pick(token, ['obtainedAt', 'expiresAt', 'hasRefreshToken', 'problem']) },

@@ -33,6 +33,11 @@ export interface PaytiaWebhookStackProps extends StackProps {
   readonly rotationRateMinutes?: number;
   /** @default 'form' */
   readonly tokenRequestEncoding?: 'form' | 'json';
+  /**
+   * The IANA zone Paytia's zone-less times (payment `datetime`, log `date_time`) are read in.
+   * @default 'Europe/London'
+   */
+  readonly paytiaTimeZone?: string;
   /** @default - no subscription */
   readonly alertEmail?: string;
   /** Minutes between audit runs, 1 to 60. @default 5 */
@@ -82,7 +87,9 @@ export class PaytiaWebhookStack extends Stack {
     this.audit = new Audit(this, 'audit', {
       table: this.deliveries.table,
       paytiaSecret: this.tokenRotation.secret,
+      webhookTokenSecret: this.ingest.tokenSecret,
       paytiaBaseUrl,
+      paytiaTimeZone: props.paytiaTimeZone,
       alerting: this.alerting,
       rateMinutes: props.auditRateMinutes,
       sweepRateMinutes: props.sweepRateMinutes,

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { MAX_BODY_BYTES_CEILING } from '../shared/ingest/config.js';
 import { parseSourceAllowList } from '../shared/ingest/source-allow-list.js';
 import { PAYTIA_PRODUCTION_URL, PAYTIA_SANDBOX_URL } from '../shared/paytia/client.js';
+import { isTimeZone } from '../shared/paytia/dates.js';
 import { LOG_LEVELS } from './constructs/project-function.js';
 import type { PaytiaWebhookStackProps } from './paytia-webhook-stack.js';
 
@@ -57,6 +58,10 @@ const SettingsSchema = z
     paytiaBaseUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).optional(),
     rotationRateMinutes: count(1, 50).default(30),
     tokenRequestEncoding: z.enum(['form', 'json']).default('form'),
+    paytiaTimeZone: z
+      .string()
+      .refine(isTimeZone, { message: 'must be an IANA time zone, e.g. Europe/London or UTC' })
+      .default('Europe/London'),
     alertEmail: z.email().optional(),
     auditRateMinutes: count(1, 60).default(5),
     sweepRateMinutes: count(15, 1440).default(60),

@@ -16,6 +16,7 @@ import { DESCRIPTOR_FILE, type LocalStackDescriptor } from './descriptor.js';
 import { ensureTable, localDynamoDbClient, startLocalDynamoDb } from './dynamodb.js';
 import { startLocalEventBridge } from './eventbridge.js';
 import { type HttpApiHandler, lambdaContext, startLocalHttpApi } from './http-api.js';
+import { PROFILE_NAMES } from './paytia-simulator/behaviour.js';
 import { type PaytiaSimulator, startPaytiaSimulator } from './paytia-simulator/server.js';
 import { startLocalSecretsManager } from './secrets-manager.js';
 import { type SnsNotification, startLocalSns } from './sns.js';
@@ -29,6 +30,13 @@ const LocalConfigSchema = z.object({
   LOCAL_DYNAMODB_PORT: port(8000),
   LOCAL_SECRETS_MANAGER_PORT: port(0),
   PAYTIA_SIM_PORT: port(4010),
+  /** How the simulator answers what Paytia's documents leave open (local/paytia-simulator/behaviour.ts). */
+  PAYTIA_SIM_PROFILE: z._default(
+    z
+      .string()
+      .check(z.refine((name) => PROFILE_NAMES.includes(name), `must be one of ${PROFILE_NAMES.join(', ')}`)),
+    'seed-literal',
+  ),
   LOCAL_DATA_DIR: z.optional(z.string()),
   TABLE_NAME: z._default(z.string(), 'paytia-webhooks'),
   WEBHOOK_TOKEN: z.optional(
@@ -155,6 +163,7 @@ export async function startLocalStack(
       host,
       seededPayments: 0,
       webhookTimeScale: config.LOCAL_WEBHOOK_TIME_SCALE,
+      profile: config.PAYTIA_SIM_PROFILE,
     });
     closers.push(simulator.close);
     const sns = await startLocalSns({ host });
@@ -188,6 +197,9 @@ export async function startLocalStack(
       AUDIT_SETTLE_SECONDS: process.env.AUDIT_SETTLE_SECONDS ?? '5',
       AUDIT_VERIFICATION_WINDOW_SECONDS: process.env.AUDIT_VERIFICATION_WINDOW_SECONDS ?? '60',
       SWEEP_SETTLE_MINUTES: process.env.SWEEP_SETTLE_MINUTES ?? '1',
+      // The simulator's zone is known here, so no hours of tolerance delay the sweep.
+      PAYTIA_TIME_ZONE: process.env.PAYTIA_TIME_ZONE ?? simulator.control.behaviour().timeZone,
+      PAYTIA_CLOCK_TOLERANCE_MINUTES: process.env.PAYTIA_CLOCK_TOLERANCE_MINUTES ?? '0',
       // Metrics are CloudWatch EMF lines; locally they would only bury the logs.
       POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
       ...options.functionSettings,

@@ -7,16 +7,19 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import middy from '@middy/core';
-import { type AuditDependencies, auditPendingDeliveries, sweepPayments } from '../../shared/audit/audit.js';
+import { auditPendingDeliveries } from '../../shared/audit/audit-run.js';
 import { readAuditConfig } from '../../shared/audit/config.js';
 import { dynamoDbAuditStore } from '../../shared/audit/dynamodb-audit-store.js';
 import { eventBridgePublisher } from '../../shared/audit/eventbridge-publisher.js';
 import { readInvocation } from '../../shared/audit/invocation.js';
+import type { AuditDependencies } from '../../shared/audit/run-context.js';
 import { snsAlertPublisher } from '../../shared/audit/sns-alert-publisher.js';
+import { sweepPayments } from '../../shared/audit/sweep.js';
 import { awsClientDefaults } from '../../shared/aws/client-defaults.js';
 import { narrowLogger } from '../../shared/aws/narrow-logger.js';
 import { PaytiaClient } from '../../shared/paytia/client.js';
 import { secretsManagerCredentials } from '../../shared/paytia/secret-credentials.js';
+import { cachedSecret } from '../../shared/secrets/cached-secret.js';
 
 // Once per container: configuration checked, clients built.
 const config = readAuditConfig();
@@ -32,6 +35,18 @@ const count = (
 const countBy = (name: string, dimension: string, value: string) =>
   metrics.singleMetric().addDimension(dimension, value).addMetric(name, MetricUnit.Count, 1);
 
+const secretsManager = new SecretsManagerClient(awsClientDefaults);
+// The webhook path token, current and previous: read only so no finding ever carries it.
+const webhookToken =
+  config.webhookTokenSecretId === undefined
+    ? undefined
+    : cachedSecret({
+        client: secretsManager,
+        secretId: config.webhookTokenSecretId,
+        maxAgeMs: 300_000,
+        includePrevious: true,
+      });
+
 const dependencies: AuditDependencies = {
   store: dynamoDbAuditStore({
     client: new DynamoDBClient(awsClientDefaults),
@@ -41,10 +56,7 @@ const dependencies: AuditDependencies = {
   // Fewer retries than Paytia's default: a delivery whose audit fails is simply retried next run.
   paytia: new PaytiaClient({
     baseUrl: config.baseUrl,
-    credentials: secretsManagerCredentials({
-      client: new SecretsManagerClient(awsClientDefaults),
-      secretId: config.secretId,
-    }),
+    credentials: secretsManagerCredentials({ client: secretsManager, secretId: config.secretId }),
     timeoutMs: 10_000,
     retry: { maxRetries: 2 },
     logger: log,
@@ -57,12 +69,14 @@ const dependencies: AuditDependencies = {
   clock: () => new Date(),
   logger: log,
   settings: config,
+  secrets: webhookToken && (() => webhookToken.values()),
   metrics: {
     backlog: (pending, oldestAgeSeconds) => {
       count('AuditBacklog', pending);
       count('OldestPendingAge', oldestAgeSeconds, MetricUnit.Seconds);
     },
-    verified: () => count('DeliveryVerified'),
+    verdict: (verdict) => countBy('DeliveriesAudited', 'verdict', verdict),
+    resolved: (type) => countBy('FindingsResolved', 'type', type),
     recovered: () => count('DeliveriesRecovered'),
     deferred: () => count('AuditDeferred'),
     finding: (type, severity) => {

@@ -19,6 +19,26 @@ export interface AuditProps {
   readonly table: ITableV2;
   /** The Paytia credentials secret the token rotation keeps fresh; the auditor only reads it. */
   readonly paytiaSecret: ISecret;
+  /**
+   * The webhook path token's secret. The auditor reads it only to remove the token from every
+   * finding: Paytia echoes our webhook URL, token and all, in its logs and API traces.
+   */
+  readonly webhookTokenSecret: ISecret;
+  /**
+   * The IANA zone Paytia's zone-less times are read in.
+   * @default 'Europe/London'
+   */
+  readonly paytiaTimeZone?: string;
+  /**
+   * Minutes Paytia's zone-less times may be off (should the zone be wrong); every window allows it.
+   * @default 120
+   */
+  readonly clockToleranceMinutes?: number;
+  /**
+   * Hours a payment may stay pending in payment_taken after a final webhook before that is a finding.
+   * @default 24
+   */
+  readonly pendingLimitHours?: number;
   /** Paytia's base URL: sandbox `https://accounts.pay729.guru/` or production `https://accounts.pay729.net/`. */
   readonly paytiaBaseUrl: string;
   /** Where alarms go, and where the function publishes one message per new finding. */
@@ -133,6 +153,10 @@ export class Audit extends Construct {
       SWEEP_SETTLE_MINUTES: String(props.sweepSettleMinutes ?? 15),
       SWEEP_MAX_WINDOW_HOURS: String(sweepMaxWindowHours),
       RETENTION_DAYS: String(props.retentionDays ?? 400),
+      PAYTIA_TIME_ZONE: props.paytiaTimeZone ?? 'Europe/London',
+      PAYTIA_CLOCK_TOLERANCE_MINUTES: String(props.clockToleranceMinutes ?? 120),
+      AUDIT_PENDING_LIMIT_HOURS: String(props.pendingLimitHours ?? 24),
+      WEBHOOK_TOKEN_SECRET_ID: props.webhookTokenSecret.secretArn,
     };
     // The function's own rules, at synth: a value it would refuse at cold start stops the deploy.
     try {
@@ -175,7 +199,7 @@ export class Audit extends Construct {
     this.function.addToRolePolicy(
       new PolicyStatement({
         actions: ['secretsmanager:GetSecretValue'],
-        resources: [props.paytiaSecret.secretArn],
+        resources: [props.paytiaSecret.secretArn, props.webhookTokenSecret.secretArn],
       }),
     );
     this.function.addToRolePolicy(

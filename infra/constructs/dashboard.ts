@@ -13,6 +13,7 @@ import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { FINDING_TYPES, type Severity } from '../../shared/audit/findings.js';
+import type { AuditVerdict } from '../../shared/audit/ports.js';
 import type { RejectionReason } from '../../shared/ingest/receive-webhook.js';
 import type { RotationStage } from '../../shared/rotation/rotate-token.js';
 
@@ -43,9 +44,10 @@ export const METRICS = {
   audit: [
     'AuditBacklog',
     'OldestPendingAge',
-    'DeliveryVerified',
+    'DeliveriesAudited',
     'FindingsRaised',
     'FindingsRaisedByType',
+    'FindingsResolved',
     'DeliveriesRecovered',
     'AuditDeferred',
     'PaymentsSwept',
@@ -60,6 +62,14 @@ export const REJECTION_REASONS: Readonly<Record<RejectionReason, string>> = {
   source_not_allowed: 'source not allowed',
   too_large: 'too large',
   bad_signature: 'bad signature',
+};
+
+/** Every value of `DeliveriesAudited`'s `verdict` dimension: the graded verdicts. */
+export const VERDICTS: Readonly<Record<AuditVerdict, string>> = {
+  verified: 'verified (Paytia logged it)',
+  corroborated: 'corroborated (payment record only)',
+  unverifiable: 'unverifiable (no record describes it)',
+  findings: 'with findings',
 };
 
 /** Every value of `RotationFailed`'s `stage` dimension; the handler reports `unexpected` for the rest. */
@@ -157,8 +167,15 @@ export class Dashboard extends Construct {
       ),
       { stacked: true },
     );
+    const resolved = graph(
+      'Findings resolved by later evidence, by type',
+      Object.keys(FINDING_TYPES).map((type) => metric('audit', 'FindingsResolved', 'Sum', type, { type })),
+      { stacked: true },
+    );
     const verified = graph('Audit outcomes', [
-      metric('audit', 'DeliveryVerified', 'Sum', 'verified deliveries'),
+      ...Object.entries(VERDICTS).map(([verdict, label]) =>
+        metric('audit', 'DeliveriesAudited', 'Sum', label, { verdict }),
+      ),
       metric('audit', 'DeliveriesRecovered', 'Sum', "recovered from Paytia's log"),
       metric('audit', 'AuditDeferred', 'Sum', 'deferred (transient failure)'),
       metric('audit', 'PaymentsSwept', 'Sum', 'payments swept for a missing webhook'),
@@ -219,7 +236,8 @@ export class Dashboard extends Construct {
         [received, rejected, latency],
         [ingestErrors, backlog, findings],
         [verified, tokenLifetime, rotations],
-        [severities, jobFailures, alarms],
+        [severities, resolved, jobFailures],
+        [alarms],
       ],
     });
   }

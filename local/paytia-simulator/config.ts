@@ -3,6 +3,7 @@
  * simulator at start with a message that names the variable.
  */
 import { z } from 'zod';
+import { PROFILE_NAMES } from './behaviour.js';
 import {
   CLIENT_ID_PATTERN,
   DEFAULT_CREDENTIALS,
@@ -32,6 +33,9 @@ const envSchema = z.object({
     .regex(/^\d+(\.\d+)?(e-?\d+)?$/i, 'must be a number >= 0, e.g. 1 or 0.001')
     .transform(Number)
     .default(1),
+  PAYTIA_SIM_PROFILE: z
+    .enum(PROFILE_NAMES as [string, ...string[]], { error: `must be one of ${PROFILE_NAMES.join(', ')}` })
+    .default('modelled'),
 });
 
 export const USAGE = `Paytia simulator: an offline Paytia API (reporting, tokens, payment_service, webhooks)
@@ -47,6 +51,8 @@ Environment (all optional):
   PAYTIA_SIM_CLIENT_SECRET       client_secret for /api/authorize         default ${DEFAULT_CREDENTIALS.clientSecret}
   PAYTIA_SIM_SEED                seed for the generated history           default 1
   PAYTIA_SIM_WEBHOOK_TIME_SCALE  multiplies webhook retry waits           default 1 (Paytia's real schedule)
+  PAYTIA_SIM_PROFILE             how the undocumented questions are answered   default modelled
+                                 (${PROFILE_NAMES.join(', ')})
 
 Empty values count as unset. The credentials in use are printed at start. Ctrl-C stops.
 See local/paytia-simulator/README.md for endpoints and the control API.
@@ -78,6 +84,7 @@ export function optionsFromEnv(
       clientSecret: e.PAYTIA_SIM_CLIENT_SECRET,
       seed: e.PAYTIA_SIM_SEED,
       webhookTimeScale: e.PAYTIA_SIM_WEBHOOK_TIME_SCALE,
+      profile: e.PAYTIA_SIM_PROFILE,
     },
   };
 }

@@ -1,5 +1,6 @@
 /** Everything one running simulator holds, shared by the HTTP routes and the control API. */
 import { type Credentials, TokenStore } from './auth.js';
+import type { PaytiaBehaviour } from './behaviour.js';
 import { createClock, type SimClock } from './clock.js';
 import { SimData } from './data.js';
 import { FaultRegistry } from './faults.js';
@@ -12,6 +13,7 @@ export interface SimSettings {
   now: () => number;
   webhookTimeScale: number;
   webhookTimeoutMs: number;
+  behaviour: PaytiaBehaviour;
 }
 
 export interface SimContext {
@@ -33,7 +35,7 @@ export function createContext(settings: SimSettings): SimContext {
   const faults = new FaultRegistry();
   const context: SimContext = {
     clock,
-    data: new SimData(settings.seed, clock.now(), settings.seededPayments),
+    data: new SimData(settings.seed, clock.now(), settings.seededPayments, settings.behaviour),
     tokens: new TokenStore(clock, settings.credentials.refreshToken),
     faults,
     webhooks: new WebhookDispatcher({
@@ -51,13 +53,20 @@ export function createContext(settings: SimSettings): SimContext {
   return context;
 }
 
-/** Back to a freshly started simulator (optionally with another seed): data, tokens, faults, clock. */
-export function resetContext(context: SimContext, seed = context.seed): void {
+/**
+ * Back to a freshly started simulator (optionally with another seed or behaviour): data, tokens,
+ * faults, clock.
+ */
+export function resetContext(
+  context: SimContext,
+  seed = context.seed,
+  behaviour = context.data.behaviour,
+): void {
   context.webhooks.cancelAll();
   context.webhooks.clearSent();
   context.faults.clear();
   context.clock.reset();
   context.tokens.reset();
   context.seed = seed;
-  context.data = new SimData(seed, context.clock.now(), context.seededPayments);
+  context.data = new SimData(seed, context.clock.now(), context.seededPayments, behaviour);
 }

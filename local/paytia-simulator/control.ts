@@ -5,9 +5,16 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { z } from 'zod';
+import { behaviourSchema, type PaytiaBehaviour, PROFILE_NAMES, resolveBehaviour } from './behaviour.js';
 import { formatIsoSeconds } from './clock.js';
 import { resetContext, type SimContext } from './context.js';
-import { ACQUIRER_MESSAGES, PAYMENT_STATUSES, type PaymentRecord, type WebhookLogEntry } from './data.js';
+import {
+  ACQUIRER_MESSAGES,
+  PAYMENT_STATUSES,
+  type PaymentRecord,
+  paymentAsShown,
+  type WebhookLogEntry,
+} from './data.js';
 import {
   type ApiFault,
   type ArmedView,
@@ -21,7 +28,7 @@ import type { SentWebhook } from './webhooks.js';
 const amountText = z.string().regex(/^\d+\.\d{2}$/, 'must be a decimal with two decimal places');
 
 const sentFilter = z
-  .object({ referenceId: z.string().optional(), target: z.enum(['final', 'stage']).optional() })
+  .object({ referenceId: z.string().optional(), target: z.enum(['final', 'stage', 'telephony']).optional() })
   .strict();
 const logFilter = z.object({ cdrId: z.string().optional(), referenceId: z.string().optional() }).strict();
 const paymentFilter = z.object({ referenceId: z.string().optional() }).strict();
@@ -54,6 +61,8 @@ const newPaymentSchema = z
     referenceNumber: z.string().optional(),
     /** When it happened (ms since epoch); now by default. */
     at: z.number().optional(),
+    /** A phone payment (with a call record, the default), or one from a link or checkout. */
+    phone: z.boolean().optional(),
   })
   .strict();
 export type NewPaymentWithoutWebhook = z.input<typeof newPaymentSchema>;
@@ -61,12 +70,20 @@ export type NewPaymentWithoutWebhook = z.input<typeof newPaymentSchema>;
 const expireSchema = z.object({ includeRefreshTokens: z.boolean().optional() }).strict();
 const advanceSchema = z.object({ ms: z.number() }).strict();
 const setTimeSchema = z.object({ time: z.union([z.number(), z.iso.datetime({ offset: true })]) }).strict();
-const resetSchema = z.object({ seed: z.number().int().optional() }).strict();
+const resetSchema = z
+  .object({
+    seed: z.number().int().optional(),
+    /** A named profile of behaviour.ts, e.g. `contrary`; the current behaviour when absent. */
+    profile: z.enum(PROFILE_NAMES as [string, ...string[]]).optional(),
+    /** Switches laid over the profile. */
+    behaviour: behaviourSchema.optional(),
+  })
+  .strict();
 const waitSchema = z.object({ timeoutMs: z.number().int().positive().optional() }).strict();
 
 export interface SimulatorControl {
   /** HTTP requests that actually left the simulator, oldest first. */
-  sentWebhooks(filter?: { referenceId?: string; target?: 'final' | 'stage' }): SentWebhook[];
+  sentWebhooks(filter?: { referenceId?: string; target?: 'final' | 'stage' | 'telephony' }): SentWebhook[];
   /** Paytia's delivery log (what webhook_request_data reports), oldest first. */
   deliveryLog(filter?: { cdrId?: string; referenceId?: string }): WebhookLogEntry[];
   /** payment_taken records as the API would return them. */
@@ -92,8 +109,13 @@ export interface SimulatorControl {
   /** Jump the simulator clock to `time` (ms since epoch or ISO 8601). */
   setTime(time: number | string): void;
   advanceTime(ms: number): void;
-  /** Back to the freshly started state: seeded data, no tokens, no faults, real clock, nothing pending. */
-  reset(options?: { seed?: number }): void;
+  /** How this simulator answers the questions Paytia's documents leave open. */
+  behaviour(): PaytiaBehaviour;
+  /**
+   * Back to the freshly started state: seeded data, no tokens, no faults, real clock, nothing
+   * pending; optionally with another seed, profile or switches (kept until the next change).
+   */
+  reset(options?: { seed?: number; profile?: string; behaviour?: Partial<PaytiaBehaviour> }): void;
 }
 
 export function createControl(context: SimContext): SimulatorControl {
@@ -131,7 +153,7 @@ export function createControl(context: SimContext): SimulatorControl {
       const f = paymentFilter.parse(filter);
       return context.data.payments
         .filter((p) => f.referenceId === undefined || p.referenceId === f.referenceId)
-        .map((p) => structuredClone(p.record));
+        .map((p) => structuredClone(paymentAsShown(p, context.clock.now())));
     },
     waitForWebhooks(options = {}) {
       return context.webhooks.idle(waitSchema.parse(options).timeoutMs);
@@ -157,14 +179,15 @@ export function createControl(context: SimContext): SimulatorControl {
       const at = p.at ?? context.clock.now();
       const status = p.status ?? 'success';
       withoutWebhookCount += 1;
-      const cdr = context.data.addCdr({ at });
+      const withCall = p.phone !== false || context.data.behaviour.callRecordForNonPhonePayments;
+      const cdr = withCall ? context.data.addCdr({ at }) : undefined;
       const payment = context.data.addPayment({
         at,
         referenceId: p.referenceId ?? `SIM-NO-WEBHOOK-${withoutWebhookCount}`,
         status,
         amount: p.amount ?? '25.00',
         currency: p.currency ?? 'GBP',
-        cdrId: cdr.record.cdr_id,
+        cdrId: cdr?.record.cdr_id,
         firstName: p.firstName,
         lastName: p.lastName,
         referenceNo: p.referenceNumber,
@@ -182,8 +205,14 @@ export function createControl(context: SimContext): SimulatorControl {
     advanceTime(ms) {
       context.clock.advance(advanceSchema.parse({ ms }).ms);
     },
+    behaviour: () => structuredClone(context.data.behaviour),
     reset(options = {}) {
-      resetContext(context, resetSchema.parse(options).seed);
+      const { seed, profile, behaviour } = resetSchema.parse(options);
+      const next =
+        profile === undefined && behaviour === undefined
+          ? context.data.behaviour
+          : resolveBehaviour(profile, behaviour ?? {});
+      resetContext(context, seed, next);
     },
   };
 }
@@ -225,6 +254,7 @@ function controlRoutes(control: SimulatorControl): Record<string, Route> {
       control.expireTokens(b);
       return ok;
     },
+    'GET /_sim/behaviour': () => control.behaviour(),
     'GET /_sim/clock': () => clockView(control),
     'POST /_sim/clock/advance': (b) => {
       control.advanceTime(b.ms as number);

@@ -4,23 +4,26 @@
  * (webhook_request_data). Field names are Paytia's, so records serialize as the API returns them.
  * Seeding is deterministic: the same seed and the same day give the same data.
  */
+import type { PaytiaBehaviour } from './behaviour.js';
 import {
   DAY_MS,
   formatDateTime,
   formatDuration,
   formatIsoSeconds,
+  formatIsoWithOffset,
   formatPaymentDateTime,
   MINUTE_MS,
   startOfUtcDay,
 } from './clock.js';
-import { type FinalStatus, finalWebhookBody } from './payloads.js';
+import { type FinalStatus, finalWebhookBody, payloadObject } from './payloads.js';
 
 export const PAYMENT_STATUSES = ['success', 'failed', 'pending'] as const;
 export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];
 
 export interface PaymentRecord {
   unique_id: string;
-  cdr_id: string;
+  /** Absent when the payment came from no phone call (see PaytiaBehaviour). */
+  cdr_id?: string;
   txn_type: string;
   first_name: string;
   last_name: string;
@@ -46,6 +49,12 @@ export interface PaymentRecord {
   custom_metadata_fields: Record<string, string>;
 }
 
+/** A payment as payment_taken shows it at an instant: `pending` while its record lags. */
+export function paymentAsShown(payment: StoredPayment, now: number): PaymentRecord {
+  if (payment.pendingUntil === undefined || now >= payment.pendingUntil) return payment.record;
+  return { ...payment.record, status: 'pending', acquirer_message: '' };
+}
+
 /** A payment plus what the simulator needs to filter it but Paytia does not return. */
 export interface StoredPayment {
   record: PaymentRecord;
@@ -53,6 +62,8 @@ export interface StoredPayment {
   at: number;
   referenceId: string;
   gatewayCode: string;
+  /** payment_taken shows the payment pending until then (a lagging record). */
+  pendingUntil?: number;
 }
 
 export interface CdrRecord {
@@ -110,11 +121,12 @@ export interface StoredCdr {
 
 /** webhook_request_data: one delivery attempt as Paytia logs it. */
 export interface WebhookLogEntry {
-  cdr_id: string;
+  /** Absent for a payment with no call: webhook_request_data, which needs a cdr_id, cannot show it. */
+  cdr_id?: string;
   reference_id: string;
   webhook_url: string;
-  /** The exact body Paytia says it sent (JSON text or form-encoded text). */
-  webhook_response: string;
+  /** The body Paytia says it sent: its text, or (a behaviour) the payload as a JSON object. */
+  webhook_response: string | Record<string, unknown>;
   /** The merchant's HTTP status; 0 when no response was received. */
   http_code: number;
   description: string;
@@ -211,7 +223,7 @@ export interface NewPayment {
   status: PaymentStatus;
   amount: string;
   currency: string;
-  cdrId: string;
+  cdrId: string | undefined;
   txnType?: string;
   firstName?: string;
   lastName?: string;
@@ -246,10 +258,58 @@ export class SimData {
    * @param seed drives every generated value, including ids of payments created later.
    * @param anchorMs seeded history ends at the start of this UTC day and reaches 30 days back.
    * @param seededPayments how many historic payments to generate (0 for an empty account).
+   * @param behaviour how Paytia answers what its documents leave open, fixed for this data's life.
    */
-  constructor(seed: number, anchorMs: number, seededPayments: number) {
+  constructor(
+    seed: number,
+    anchorMs: number,
+    seededPayments: number,
+    readonly behaviour: PaytiaBehaviour,
+  ) {
     this.random = new Random(seed);
     seedHistory(this, startOfUtcDay(anchorMs), seededPayments);
+  }
+
+  /** A zoneless Paytia time (`YYYY-MM-DD HH:MM:SS`) in the behaviour's zone. */
+  dateTime(ms: number): string {
+    return formatDateTime(ms, this.behaviour.timeZone);
+  }
+
+  /** A delivery-log `date_time`, in the behaviour's zone and format. */
+  logDateTime(ms: number): string {
+    const zone = this.behaviour.timeZone;
+    switch (this.behaviour.deliveryLogDateFormat) {
+      case 'DD-MM-YYYY HH:MM:SS':
+        return formatPaymentDateTime(ms, zone);
+      case 'ISO 8601':
+        return formatIsoWithOffset(ms, zone);
+      default:
+        return formatDateTime(ms, zone);
+    }
+  }
+
+  /** One delivery attempt as the log records it. */
+  logEntry(attempt: {
+    at: number;
+    cdrId: string | undefined;
+    referenceId: string;
+    url: string;
+    body: string;
+    httpCode: number;
+    error?: string | undefined;
+  }): WebhookLogEntry {
+    const ok = attempt.httpCode >= 200 && attempt.httpCode < 300;
+    return {
+      ...(attempt.cdrId === undefined ? {} : { cdr_id: attempt.cdrId }),
+      reference_id: attempt.referenceId,
+      webhook_url: attempt.url,
+      webhook_response:
+        this.behaviour.deliveryLogPayload === 'object' ? payloadObject(attempt.body) : attempt.body,
+      http_code: attempt.httpCode,
+      description: describeHttpCode(attempt.httpCode, attempt.error),
+      status: ok ? 'success' : 'failed',
+      date_time: this.logDateTime(attempt.at),
+    };
   }
 
   /** A fresh id from `generate`, never one handed out before. */
@@ -279,7 +339,7 @@ export class SimData {
     const gateway = GATEWAYS.find((g) => g.nickname === input.gatewayNickname) ?? DEFAULT_GATEWAY;
     const record: PaymentRecord = {
       unique_id: this.newTransactionId(),
-      cdr_id: input.cdrId,
+      ...(input.cdrId === undefined ? {} : { cdr_id: input.cdrId }),
       txn_type: input.txnType ?? 'Charge immediately',
       first_name: input.firstName ?? '',
       last_name: input.lastName ?? '',
@@ -289,7 +349,7 @@ export class SimData {
       card_brand: input.status === 'pending' ? '' : r.pick(CARD_BRANDS),
       reference_no: input.referenceNo ?? '',
       account_number: input.accountNumber ?? '',
-      datetime: formatPaymentDateTime(input.at),
+      datetime: formatPaymentDateTime(input.at, this.behaviour.timeZone),
       currency: input.currency,
       net: money(net),
       tax: money(total - net),
@@ -300,7 +360,10 @@ export class SimData {
       status: input.status,
       acquirer_message: input.acquirerMessage ?? '',
       gateway_nickname: gateway.nickname,
-      metadata: { reference_id: input.referenceId, ...input.metadata },
+      metadata: {
+        ...(this.behaviour.metadataEchoesReference ? { reference_id: input.referenceId } : {}),
+        ...input.metadata,
+      },
       custom_metadata_fields: {},
     };
     const stored = { record, at: input.at, referenceId: input.referenceId, gatewayCode: gateway.code };
@@ -320,9 +383,9 @@ export class SimData {
     const callTo = `+44${r.int(1, 2)}${r.digits(9)}`;
     const cdrId = this.newCdrId();
     const times = {
-      start: formatDateTime(start),
-      answered: formatDateTime(answered),
-      end: formatDateTime(end),
+      start: this.dateTime(start),
+      answered: this.dateTime(answered),
+      end: this.dateTime(end),
     };
     const stored: StoredCdr = {
       at: start,
@@ -403,7 +466,7 @@ function seedHistory(data: SimData, today: number, count: number): void {
           request_params: JSON.stringify({ reference_id: referenceId, agent_id: agent.id }),
           response: JSON.stringify({ amount, currency: 'GBP' }),
           actual_response: 'accepted',
-          time: formatDateTime(at - 60_000),
+          time: data.dateTime(at - 60_000),
         },
       ],
     });
@@ -439,16 +502,19 @@ function seedHistory(data: SimData, today: number, count: number): void {
 /** Mostly first-time successes; some needed a retry after an error or no answer. */
 function seedDeliveries(data: SimData, payment: StoredPayment, outcome: FinalStatus): void {
   const r = data.random;
-  const body = finalWebhookBody({
-    transaction_id: payment.record.unique_id,
-    reference_id: payment.referenceId,
-    reference_number: payment.record.reference_no,
-    cdr_id: payment.record.cdr_id,
-    status: outcome,
-    amount: payment.record.total_sell_price,
-    currency: payment.record.currency,
-    timestamp: formatIsoSeconds(payment.at),
-  });
+  const body = finalWebhookBody(
+    {
+      transaction_id: payment.record.unique_id,
+      reference_id: payment.referenceId,
+      reference_number: payment.record.reference_no,
+      cdr_id: payment.record.cdr_id,
+      status: outcome,
+      amount: payment.record.total_sell_price,
+      currency: payment.record.currency,
+      timestamp: formatIsoSeconds(payment.at),
+    },
+    data.behaviour.finalWebhookIds,
+  );
   const roll = r.next();
   const firstCode = roll < 0.8 ? 200 : roll < 0.9 ? 500 : 0;
   const attempts = firstCode === 200 ? [200] : [firstCode, 200];
@@ -459,16 +525,14 @@ function seedDeliveries(data: SimData, payment: StoredPayment, outcome: FinalSta
       at,
       deliveryId,
       attempt: index + 1,
-      entry: {
-        cdr_id: payment.record.cdr_id,
-        reference_id: payment.referenceId,
-        webhook_url: SEEDED_WEBHOOK_URL,
-        webhook_response: body,
-        http_code: code,
-        description: describeHttpCode(code),
-        status: code >= 200 && code < 300 ? 'success' : 'failed',
-        date_time: formatDateTime(at),
-      },
+      entry: data.logEntry({
+        at,
+        cdrId: payment.record.cdr_id,
+        referenceId: payment.referenceId,
+        url: SEEDED_WEBHOOK_URL,
+        body,
+        httpCode: code,
+      }),
     });
   });
 }

@@ -53,7 +53,7 @@ export type WebhookFault = z.infer<typeof webhookFaultSchema>;
 
 export interface DeliveryDescription {
   referenceId: string;
-  target: 'final' | 'stage';
+  target: 'final' | 'stage' | 'telephony';
   stage?: string | undefined;
 }
 

@@ -13,26 +13,90 @@ export interface FinalWebhookFields {
   transaction_id: string;
   reference_id: string;
   reference_number: string;
-  cdr_id: string;
+  cdr_id: string | undefined;
   status: FinalStatus;
   amount: string;
   currency: string;
   timestamp: string;
 }
 
-/** The JSON body, with keys in the order of Paytia's documented example. */
-export function finalWebhookBody(fields: FinalWebhookFields): string {
+/**
+ * The JSON body, with keys in the order of Paytia's documented example. `documented` sends only
+ * what that example shows (no `reference_id`, no `cdr_id`); `all` adds both (see behaviour.ts).
+ */
+export function finalWebhookBody(fields: FinalWebhookFields, ids: 'all' | 'documented' = 'all'): string {
   const { transaction_id, reference_id, reference_number, cdr_id, status, amount, currency, timestamp } =
     fields;
+  if (ids === 'documented') {
+    return JSON.stringify({ transaction_id, reference_number, status, amount, currency, timestamp });
+  }
   return JSON.stringify({
     transaction_id,
     reference_id,
     reference_number,
-    cdr_id,
+    ...(cdr_id === undefined ? {} : { cdr_id }),
     status,
     amount,
     currency,
     timestamp,
+  });
+}
+
+/** A body as a JSON object, the way a log that stores payloads as objects would show it. */
+export function payloadObject(body: string): Record<string, unknown> {
+  if (body.trimStart().startsWith('{')) return JSON.parse(body) as Record<string, unknown>;
+  return Object.fromEntries(new URLSearchParams(body));
+}
+
+/**
+ * The portal's telephony webhook, sent when an agent starts a payment (support KB "How do I use
+ * Paytia Webhooks?"): form fields, no payment named.
+ */
+export function telephonyTransferBody(input: {
+  agentId: string;
+  tenantName: string;
+  callId: string;
+}): string {
+  return new URLSearchParams([
+    ['PAYTIA-XFER', input.callId],
+    ['merchant_telephone', '+441133206847'],
+    ['agent_id', input.agentId],
+    ['tenant_name', input.tenantName],
+  ]).toString();
+}
+
+/**
+ * A CDR details push (support KB "CDR Details Webhooks"): the call's legs as they happen, times as
+ * UNIX seconds, no payment named.
+ */
+export function cdrPushBody(legs: {
+  inddi: string;
+  incli: string;
+  outddi: string;
+  outcli: string;
+  startedAt: number;
+  endedAt: number;
+  agentId: string;
+}): string {
+  const seconds = (ms: number) => String(Math.floor(ms / 1000));
+  return JSON.stringify({
+    originator: 'customer',
+    inddi: legs.inddi,
+    incli: legs.incli,
+    instate: 'ANSWERED',
+    intimes: seconds(legs.startedAt),
+    intimee: seconds(legs.endedAt),
+    outddi: legs.outddi,
+    outcli: legs.outcli,
+    outstate: 'ANSWERED',
+    outtimes: seconds(legs.startedAt),
+    outtimee: seconds(legs.endedAt),
+    outtimea: seconds(legs.startedAt + 5000),
+    state: 'COMPLETED',
+    statevalue: '1',
+    agent_id: legs.agentId,
+    hangFirstDir: 'in',
+    hangFirstEnd: 'customer',
   });
 }
 

@@ -8,11 +8,18 @@
  */
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { formatDateTime, formatIsoSeconds, parseDate } from './clock.js';
+import { formatIsoSeconds, parseDate } from './clock.js';
 import type { SimContext } from './context.js';
-import { ACQUIRER_MESSAGES, money, paymentStatusFor } from './data.js';
+import { ACQUIRER_MESSAGES, type CdrLegs, money, paymentStatusFor, type StoredPayment } from './data.js';
 import { PaytiaError } from './http.js';
-import { finalWebhookBody, ivrStageWebhooks, type PaymentOutcome } from './payloads.js';
+import {
+  cdrPushBody,
+  type FinalStatus,
+  finalWebhookBody,
+  ivrStageWebhooks,
+  type PaymentOutcome,
+  telephonyTransferBody,
+} from './payloads.js';
 import { field, parseOrReject } from './validation.js';
 
 export const OUTCOMES = ['completed', 'failed', 'cancelled', 'timeout', 'pending'] as const;
@@ -195,15 +202,20 @@ export function paymentService(context: SimContext, fields: Record<string, strin
   const amount = money(Number(flag === '3' ? request.reserve_amount : request.amount));
   const outcome = request.sim_outcome ?? AMOUNT_OUTCOMES[amount.slice(-2)] ?? 'completed';
   const now = clock.now();
+  const phone = PHONE_FLAGS.includes(flag);
 
-  const cdr = data.addCdr({ at: now, agentId: request.agent_id });
+  // Seed 000: a payment's cdr_id is its call record "if the payment came from a phone call".
+  const cdr =
+    phone || data.behaviour.callRecordForNonPhonePayments
+      ? data.addCdr({ at: now, agentId: request.agent_id })
+      : undefined;
   const payment = data.addPayment({
     at: now,
     referenceId,
     status: paymentStatusFor(outcome),
     amount,
     currency: (request.currency_code ?? 'GBP').toUpperCase(),
-    cdrId: cdr.record.cdr_id,
+    cdrId: cdr?.record.cdr_id,
     txnType: TXN_TYPES[flag],
     firstName: request.firstname,
     lastName: request.lastname,
@@ -223,52 +235,81 @@ export function paymentService(context: SimContext, fields: Record<string, strin
     status: { statusCode: 200, statusDescription: 'Success' },
   };
   // The API trace of this call: what view_api_details_cdr shows for the new CDR.
-  cdr.apiTraces.push({
+  cdr?.apiTraces.push({
     uri: `${context.baseUrl}api/payment_service`,
     method: 'POST',
     request_params: JSON.stringify(fields),
     response: JSON.stringify(response),
     actual_response: response.status.statusDescription,
-    time: formatDateTime(now),
+    time: data.dateTime(now),
   });
 
   playWebhooks(context, {
+    payment,
     referenceId,
-    cdrId: cdr.record.cdr_id,
+    cdrId: cdr?.record.cdr_id,
     transactionId: payment.record.unique_id,
     referenceNumber: payment.record.reference_no,
     amount,
     currency: payment.record.currency,
     outcome,
-    phone: PHONE_FLAGS.includes(flag),
+    phone,
+    agentId: request.agent_id ?? '100',
+    callLegs: cdr?.legs,
     webhookUrl: request.webhook_url,
     stageUrl: request.webhook_url_transaction ?? request.webhook_url,
+    stagesLogged: request.webhook_url_transaction === undefined || data.behaviour.stagePostsInDeliveryLog,
   });
   return response;
 }
 
 interface WebhookPlan {
+  payment: StoredPayment;
   referenceId: string;
-  cdrId: string;
+  cdrId: string | undefined;
   transactionId: string;
   referenceNumber: string;
   amount: string;
   currency: string;
   outcome: PaymentOutcome;
   phone: boolean;
+  agentId: string;
+  callLegs: CdrLegs | undefined;
   webhookUrl: string | undefined;
   stageUrl: string | undefined;
+  /** Whether the delivery log shows the stage posts (always when they go to webhook_url). */
+  stagesLogged: boolean;
 }
 
 /**
  * IVR stage webhooks first (form-encoded, in order, to the transaction URL), then the JSON final
  * state to `webhook_url`. Each stage waits for the previous one's first attempt, as a caller
- * cannot type the next digit before the last one was heard.
+ * cannot type the next digit before the last one was heard. With the behaviour's telephony
+ * webhooks, the portal's transfer webhook comes first and the call's CDR push last.
  */
 function playWebhooks(context: SimContext, plan: WebhookPlan): void {
   const { webhooks, clock } = context;
+  const behaviour = context.data.behaviour;
   const common = { cdrId: plan.cdrId, referenceId: plan.referenceId };
+  const telephony = behaviour.telephonyWebhooks && plan.phone && plan.webhookUrl !== undefined;
   context.webhooks.background(async (signal) => {
+    if (telephony && plan.webhookUrl) {
+      await webhooks.deliver(
+        {
+          ...common,
+          url: plan.webhookUrl,
+          contentType: 'application/x-www-form-urlencoded',
+          body: telephonyTransferBody({
+            agentId: plan.agentId,
+            tenantName: 'Merchant Example Ltd',
+            callId: randomBytes(7).toString('hex').slice(0, 13),
+          }),
+          target: 'telephony',
+          logged: false,
+        },
+        signal,
+      );
+    }
     if (plan.phone && plan.stageUrl) {
       for (const stage of ivrStageWebhooks({ ...plan, acquirerMessage: ACQUIRER_MESSAGES[plan.outcome] })) {
         await webhooks.deliver(
@@ -279,25 +320,63 @@ function playWebhooks(context: SimContext, plan: WebhookPlan): void {
             body: stage.body,
             target: 'stage',
             stage: stage.stage,
+            logged: plan.stagesLogged,
           },
           signal,
         );
       }
     }
-    if (plan.outcome === 'pending' || !plan.webhookUrl) return;
-    const body = finalWebhookBody({
-      transaction_id: plan.transactionId,
-      reference_id: plan.referenceId,
-      reference_number: plan.referenceNumber,
-      cdr_id: plan.cdrId,
-      status: plan.outcome,
-      amount: plan.amount,
-      currency: plan.currency,
-      timestamp: formatIsoSeconds(clock.now()),
-    });
-    await webhooks.deliver(
-      { ...common, url: plan.webhookUrl, contentType: 'application/json', body, target: 'final' },
-      signal,
-    );
+    if (plan.outcome !== 'pending' && plan.webhookUrl) {
+      // A lagging payment_taken still shows the payment pending for a while after this webhook.
+      if (behaviour.paymentRecordLagMs > 0)
+        plan.payment.pendingUntil = clock.now() + behaviour.paymentRecordLagMs;
+      const body = (now: number) =>
+        finalWebhookBody(
+          {
+            transaction_id: plan.transactionId,
+            reference_id: plan.referenceId,
+            reference_number: plan.referenceNumber,
+            cdr_id: plan.cdrId,
+            status: plan.outcome as FinalStatus,
+            amount: plan.amount,
+            currency: plan.currency,
+            timestamp: formatIsoSeconds(now),
+          },
+          behaviour.finalWebhookIds,
+        );
+      await webhooks.deliver(
+        {
+          ...common,
+          url: plan.webhookUrl,
+          contentType: 'application/json',
+          body: body(clock.now()),
+          restamp: behaviour.retries === 'restamped' ? body : undefined,
+          target: 'final',
+        },
+        signal,
+      );
+    }
+    if (telephony && plan.webhookUrl && plan.callLegs) {
+      const legs = plan.callLegs;
+      await webhooks.deliver(
+        {
+          ...common,
+          url: plan.webhookUrl,
+          contentType: 'application/json',
+          body: cdrPushBody({
+            inddi: legs.inddi,
+            incli: legs.incli,
+            outddi: legs.outddi,
+            outcli: legs.outcli,
+            startedAt: clock.now() - 120_000,
+            endedAt: clock.now(),
+            agentId: plan.agentId,
+          }),
+          target: 'telephony',
+          logged: false,
+        },
+        signal,
+      );
+    }
   });
 }

@@ -3,8 +3,8 @@
  * so a bad value is answered with a 400 naming the field; results filtered, newest first, paged.
  */
 import { z } from 'zod';
-import { DAY_MS, parseDate, startOfUtcDay } from './clock.js';
-import { PAYMENT_STATUSES, type PaymentStatus, type SimData } from './data.js';
+import { DAY_MS, nextDayStart, parseDate, startOfUtcDay } from './clock.js';
+import { PAYMENT_STATUSES, type PaymentStatus, paymentAsShown, type SimData } from './data.js';
 import { PaytiaError } from './http.js';
 import { asInteger, asText, field, parseOrReject } from './validation.js';
 
@@ -15,10 +15,11 @@ export const ALLOWED_PAGE_SIZES = [10, 25, 50, 100] as const;
 export const DEFAULT_PAGE_SIZE = 10;
 
 const text = (name: string) => field(asText, `${name} must be a string.`);
+/** A `YYYY-MM-DD` filter, kept as text: its day is read in the account's zone (see window()). */
 const date = (name: string) =>
   field((v) => {
     const t = asText(v);
-    return t === undefined ? undefined : parseDate(t);
+    return t !== undefined && parseDate(t) !== undefined ? t : undefined;
   }, `${name} must be a date in YYYY-MM-DD format.`);
 
 const paging = {
@@ -72,12 +73,18 @@ const cdrRequest = z.object({ cdr_id: text('cdr_id') });
 const contains = (haystack: string, needle: string | undefined) =>
   needle === undefined || haystack.toLowerCase().includes(needle.toLowerCase());
 
-/** Inclusive day window [start 00:00, end 24:00) in ms; either side open when undefined. */
-function window(start: number | undefined, end: number | undefined) {
+/**
+ * Inclusive day window [start 00:00, end 24:00) in ms, days read in the account's zone; either side
+ * open when undefined.
+ */
+function window(start: string | undefined, end: string | undefined, timeZone: string) {
   if (start !== undefined && end !== undefined && start > end) {
     throw new PaytiaError(400, 'start_date must not be after end_date.');
   }
-  return (at: number) => (start === undefined || at >= start) && (end === undefined || at < end + DAY_MS);
+  const from = start === undefined ? undefined : parseDate(start, timeZone);
+  const endDay = end === undefined ? undefined : parseDate(end, timeZone);
+  const until = endDay === undefined ? undefined : nextDayStart(endDay, timeZone);
+  return (at: number) => (from === undefined || at >= from) && (until === undefined || at < until);
 }
 
 function page<T>(
@@ -91,10 +98,11 @@ function page<T>(
   return rows;
 }
 
-export function paymentTaken(data: SimData, body: Record<string, unknown>): unknown[] {
+export function paymentTaken(data: SimData, body: Record<string, unknown>, now: number): unknown[] {
   const q = parseOrReject(paymentTakenRequest, body);
-  const inWindow = window(q.start_date, q.end_date);
-  const matches = data.payments.filter(
+  const inWindow = window(q.start_date, q.end_date, data.behaviour.timeZone);
+  const shown = data.payments.map((stored) => ({ ...stored, record: paymentAsShown(stored, now) }));
+  const matches = shown.filter(
     ({ record: p, at, gatewayCode }) =>
       inWindow(at) &&
       (q.status === undefined || p.status === (q.status as PaymentStatus)) &&
@@ -120,7 +128,12 @@ const digitsOf = (phone: string) => phone.replace(/\D/g, '');
 export function manageCdrLogs(data: SimData, body: Record<string, unknown>, now: number): unknown[] {
   const q = parseOrReject(manageCdrLogsRequest, body);
   const today = startOfUtcDay(now);
-  const inWindow = window(q.start_date ?? today - 7 * DAY_MS, q.end_date ?? today);
+  const day = (ms: number) => new Date(ms).toISOString().slice(0, 10);
+  const inWindow = window(
+    q.start_date ?? day(today - 7 * DAY_MS),
+    q.end_date ?? day(today),
+    data.behaviour.timeZone,
+  );
   const number = q.search_number === undefined ? undefined : digitsOf(q.search_number);
   const matches = data.cdrs.filter(
     ({ record: c, at }) =>

@@ -6,6 +6,7 @@
 import http, { STATUS_CODES } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { authenticate, type Credentials, checkClientCredentials } from './auth.js';
+import { type PaytiaBehaviour, resolveBehaviour } from './behaviour.js';
 import { createContext, type SimContext } from './context.js';
 import { createControl, createControlHandler, type SimulatorControl } from './control.js';
 import { endpointName } from './faults.js';
@@ -51,6 +52,13 @@ export interface PaytiaSimulatorOptions {
   webhookTimeoutMs?: number;
   /** Receives one line per API request (method, path, status, duration); silent when absent. */
   log?: (line: string) => void;
+  /**
+   * How Paytia answers what its documents leave open: a named profile of behaviour.ts (e.g.
+   * `contrary`, `seed-literal`). @default 'modelled'
+   */
+  profile?: string;
+  /** Switches laid over the profile. */
+  behaviour?: Partial<PaytiaBehaviour>;
 }
 
 export interface PaytiaSimulator {
@@ -87,7 +95,7 @@ const API_KINDS: Record<string, ApiKind> = {
 };
 
 const REPORTS: Record<string, (context: SimContext, body: Record<string, unknown>) => unknown[]> = {
-  payment_taken: (c, b) => paymentTaken(c.data, b),
+  payment_taken: (c, b) => paymentTaken(c.data, b, c.clock.now()),
   manage_cdr_logs: (c, b) => manageCdrLogs(c.data, b, c.clock.now()),
   view_cdr_log: (c, b) => viewCdrLog(c.data, b),
   view_api_details_cdr: (c, b) => viewApiDetailsCdr(c.data, b),
@@ -114,6 +122,7 @@ export async function startPaytiaSimulator(options: PaytiaSimulatorOptions = {})
     now: options.now ?? Date.now,
     webhookTimeScale: timeScale,
     webhookTimeoutMs: options.webhookTimeoutMs ?? 10_000,
+    behaviour: resolveBehaviour(options.profile, options.behaviour),
   });
   const control = createControl(context);
   const handleControl = createControlHandler(control);

@@ -6,8 +6,8 @@
  */
 import http from 'node:http';
 import https from 'node:https';
-import { formatDateTime, HOUR_MS, MINUTE_MS, type SimClock } from './clock.js';
-import { describeHttpCode, type SimData } from './data.js';
+import { HOUR_MS, MINUTE_MS, type SimClock } from './clock.js';
+import type { SimData } from './data.js';
 import type { FaultRegistry, WebhookFault } from './faults.js';
 import { tamperBody } from './payloads.js';
 
@@ -23,14 +23,18 @@ export const RETRY_DELAYS_MS: readonly number[] = (() => {
 })();
 
 export interface Delivery {
-  cdrId: string;
+  cdrId: string | undefined;
   referenceId: string;
   url: string;
   contentType: 'application/json' | 'application/x-www-form-urlencoded';
   /** The payload as Paytia means to send it (and logs it). */
   body: string;
-  /** `final`: the JSON final-state webhook; `stage`: an IVR stage webhook. */
-  target: 'final' | 'stage';
+  /** The payload of a retry at an instant, when retries are re-stamped (see behaviour.ts). */
+  restamp?: ((now: number) => string) | undefined;
+  /** Whether Paytia's delivery log records the attempts (portal webhooks, some stage posts: not). */
+  logged?: boolean;
+  /** `final`: the JSON final-state webhook; `stage`: an IVR stage webhook; `telephony`: a portal one. */
+  target: 'final' | 'stage' | 'telephony';
   stage?: string | undefined;
 }
 
@@ -48,8 +52,8 @@ export interface SentWebhook {
   httpCode: number;
   error?: string | undefined;
   referenceId: string;
-  cdrId: string;
-  target: 'final' | 'stage';
+  cdrId: string | undefined;
+  target: 'final' | 'stage' | 'telephony';
   stage?: string | undefined;
   /** Simulator clock at the attempt. */
   at: number;
@@ -95,16 +99,20 @@ export class WebhookDispatcher {
   /** Delivers one webhook; resolves after its first attempt, retries continue in the background. */
   async deliver(delivery: Delivery, signal = this.lifetime.signal): Promise<void> {
     if (signal.aborted) return;
-    const fault = this.options.faults.takeWebhookFault(delivery);
+    // Faults model what Paytia sends about payments; the portal's telephony webhooks are left alone.
+    const fault =
+      delivery.target === 'telephony' ? undefined : this.options.faults.takeWebhookFault(delivery);
     const deliveryId = `d-${this.nextDeliveryId++}`;
-    const body =
-      fault?.mode === 'tamper' && fault.set
-        ? tamperBody(delivery.body, delivery.contentType, fault.set)
-        : delivery.body;
     const token = {};
     this.pending.add(token);
 
     const attempt = async (number: number, scheduledDelayMs: number): Promise<void> => {
+      const intended =
+        number > 1 && delivery.restamp ? delivery.restamp(this.options.clock.now()) : delivery.body;
+      const body =
+        fault?.mode === 'tamper' && fault.set
+          ? tamperBody(intended, delivery.contentType, fault.set)
+          : intended;
       const result =
         fault?.mode === 'lose'
           ? { httpCode: 200, error: undefined }
@@ -120,7 +128,7 @@ export class WebhookDispatcher {
           url: delivery.url,
           contentType: delivery.contentType,
           body,
-          loggedBody: delivery.body,
+          loggedBody: intended,
           httpCode: result.httpCode,
           error: result.error,
           referenceId: delivery.referenceId,
@@ -132,21 +140,21 @@ export class WebhookDispatcher {
           fault: fault?.mode,
         });
       }
-      if (fault?.mode !== 'unlogged') {
-        this.options.data().logDelivery({
+      if (fault?.mode !== 'unlogged' && delivery.logged !== false) {
+        const data = this.options.data();
+        data.logDelivery({
           at: now,
           deliveryId,
           attempt: number,
-          entry: {
-            cdr_id: delivery.cdrId,
-            reference_id: delivery.referenceId,
-            webhook_url: delivery.url,
-            webhook_response: delivery.body,
-            http_code: result.httpCode,
-            description: describeHttpCode(result.httpCode, result.error),
-            status: ok ? 'success' : 'failed',
-            date_time: formatDateTime(now),
-          },
+          entry: data.logEntry({
+            at: now,
+            cdrId: delivery.cdrId,
+            referenceId: delivery.referenceId,
+            url: delivery.url,
+            body: intended,
+            httpCode: result.httpCode,
+            error: result.error,
+          }),
         });
       }
 

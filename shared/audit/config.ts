@@ -1,5 +1,15 @@
 import * as z from 'zod/mini';
 import { httpUrlSetting, integerSetting, readConfig, requiredSetting } from '../config.js';
+import { isTimeZone } from '../paytia/dates.js';
+
+/**
+ * Paytia writes its times without a zone. It is a UK platform (its examples use UK addresses and
+ * GBP), so they are read as UK time unless this says otherwise.
+ */
+const timeZoneSetting = z._default(
+  z.string().check(z.refine(isTimeZone, 'must be an IANA time zone, e.g. Europe/London or UTC')),
+  'Europe/London',
+);
 
 const AuditConfigSchema = z.pipe(
   z.object({
@@ -18,6 +28,10 @@ const AuditConfigSchema = z.pipe(
     AUDIT_MAX_ATTEMPTS: integerSetting({ min: 1, max: 1000, default: 10 }),
     SWEEP_SETTLE_MINUTES: integerSetting({ min: 0, max: 1440, default: 15 }),
     SWEEP_MAX_WINDOW_HOURS: integerSetting({ min: 1, max: 744, default: 48 }),
+    PAYTIA_TIME_ZONE: timeZoneSetting,
+    PAYTIA_CLOCK_TOLERANCE_MINUTES: integerSetting({ min: 0, max: 1440, default: 120 }),
+    AUDIT_PENDING_LIMIT_HOURS: integerSetting({ min: 1, max: 720, default: 24 }),
+    WEBHOOK_TOKEN_SECRET_ID: z.optional(z.string()),
     RETENTION_DAYS: integerSetting({ min: 1, max: 3650, default: 400 }),
   }),
   z.transform((env) => ({
@@ -33,6 +47,11 @@ const AuditConfigSchema = z.pipe(
     maxAttempts: env.AUDIT_MAX_ATTEMPTS,
     sweepSettleMs: env.SWEEP_SETTLE_MINUTES * 60_000,
     sweepMaxWindowMs: env.SWEEP_MAX_WINDOW_HOURS * 3_600_000,
+    timeZone: env.PAYTIA_TIME_ZONE,
+    clockToleranceMs: env.PAYTIA_CLOCK_TOLERANCE_MINUTES * 60_000,
+    pendingLimitMs: env.AUDIT_PENDING_LIMIT_HOURS * 3_600_000,
+    /** The webhook path token's secret, read only to keep the token out of findings. */
+    webhookTokenSecretId: env.WEBHOOK_TOKEN_SECRET_ID,
     retentionDays: env.RETENTION_DAYS,
   })),
 );

@@ -12,6 +12,7 @@ import type { WebhookFields } from '../ingest/webhook.js';
 import type { WebhookRoute } from '../store/delivery-store.js';
 import { deliveryKey, PENDING_AUDIT, TABLE } from '../store/table-design.js';
 import type { Finding } from './findings.js';
+import { FINDING_TYPES, type FindingType } from './findings.js';
 import type { AuditStore, RecoveredDelivery, StoredDelivery } from './ports.js';
 
 export interface DynamoDbAuditStoreOptions {
@@ -82,6 +83,23 @@ export function dynamoDbAuditStore(options: DynamoDbAuditStoreOptions): AuditSto
       startKey = answer.LastEvaluatedKey;
     } while (startKey && (input.limit === undefined || items.length < input.limit));
     return items;
+  }
+
+  async function requeue(deliveryId: string): Promise<void> {
+    try {
+      await client.send(
+        new UpdateItemCommand({
+          TableName: tableName,
+          Key: deliveryKey(deliveryId),
+          UpdateExpression:
+            'SET auditStatus = :pending, auditQueue = :pending, auditAttempts = :zero REMOVE nextAuditAt',
+          ConditionExpression: 'attribute_exists(pk)',
+          ExpressionAttributeValues: { ':pending': { S: PENDING_AUDIT }, ':zero': { N: '0' } },
+        }),
+      );
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
   }
 
   return {
@@ -185,6 +203,10 @@ export function dynamoDbAuditStore(options: DynamoDbAuditStoreOptions): AuditSto
         ':findings': { L: outcome.findingIds.map((id) => ({ S: id })) },
       };
       const sets = ['auditStatus = :verdict', 'auditedAt = :auditedAt', 'auditFindings = :findings'];
+      if (outcome.proof) {
+        values[':proof'] = { S: outcome.proof };
+        sets.push('auditProof = :proof');
+      }
       if (outcome.transactionId) {
         values[':transaction'] = { S: outcome.transactionId };
         sets.push('resolvedTransactionId = :transaction');
@@ -193,7 +215,7 @@ export function dynamoDbAuditStore(options: DynamoDbAuditStoreOptions): AuditSto
         values[':cdr'] = { S: outcome.cdrId };
         sets.push('resolvedCdrId = :cdr');
       }
-      if (outcome.verdict === 'verified') sets.push('verifiedEventAt = :auditedAt');
+      if (outcome.eventPublished) sets.push('verifiedEventAt = :auditedAt');
       await client.send(
         new UpdateItemCommand({
           TableName: tableName,
@@ -265,7 +287,69 @@ export function dynamoDbAuditStore(options: DynamoDbAuditStoreOptions): AuditSto
           ConsistentRead: true,
         }),
       );
+      // Resolved, and found again: the evidence turned back; it is open once more.
+      if (existing.Item?.resolvedAt !== undefined) {
+        await client.send(
+          new UpdateItemCommand({
+            TableName: tableName,
+            Key: findingKey(finding.findingId),
+            UpdateExpression: 'SET reopenedAt = :at REMOVE resolvedAt, resolution',
+            ExpressionAttributeValues: { ':at': { S: finding.raisedAt } },
+          }),
+        );
+      }
       return { created: false, alertOwed: existing.Item?.alertedAt === undefined };
+    },
+
+    async resolveFindings(disproofs, resolvedAt) {
+      const reasons = new Map(disproofs.map((d) => [d.findingId, d.reason]));
+      const open: Array<Record<string, AttributeValue>> = [];
+      const ids = [...reasons.keys()];
+      for (let start = 0; start < ids.length; start += 100) {
+        let keys = ids.slice(start, start + 100).map(findingKey);
+        for (let round = 0; keys.length > 0 && round < 10; round++) {
+          if (round > 0) await new Promise((resolve) => setTimeout(resolve, 20 * round));
+          const answer = await client.send(
+            new BatchGetItemCommand({
+              RequestItems: {
+                [tableName]: {
+                  Keys: keys,
+                  ProjectionExpression: 'findingId, findingType, deliveryId, resolvedAt',
+                },
+              },
+            }),
+          );
+          open.push(...(answer.Responses?.[tableName] ?? []).filter((item) => item.resolvedAt === undefined));
+          keys = (answer.UnprocessedKeys?.[tableName]?.Keys ?? []) as typeof keys;
+        }
+      }
+      const resolved: string[] = [];
+      for (const item of open) {
+        const id = item.findingId?.S;
+        if (id === undefined) continue;
+        try {
+          await client.send(
+            new UpdateItemCommand({
+              TableName: tableName,
+              Key: findingKey(id),
+              UpdateExpression: 'SET resolvedAt = :at, resolution = :why',
+              ConditionExpression: 'attribute_exists(pk) AND attribute_not_exists(resolvedAt)',
+              ExpressionAttributeValues: { ':at': { S: resolvedAt }, ':why': { S: reasons.get(id) ?? '' } },
+            }),
+          );
+        } catch (error) {
+          if (error instanceof ConditionalCheckFailedException) continue;
+          throw error;
+        }
+        resolved.push(id);
+        // The delivery it held back is judged again on the new evidence.
+        const deliveryId = item.deliveryId?.S;
+        const type = item.findingType?.S as FindingType | undefined;
+        if (deliveryId && type && type in FINDING_TYPES && FINDING_TYPES[type].blocksVerification) {
+          await requeue(deliveryId);
+        }
+      }
+      return resolved;
     },
 
     async markFindingAlerted(findingId, alertedAt) {
@@ -319,5 +403,6 @@ function toDelivery(item: Record<string, AttributeValue>): StoredDelivery {
     auditStatus: item.auditStatus?.S ?? PENDING_AUDIT,
     auditAttempts: Number(item.auditAttempts?.N ?? 0),
     nextAuditAt: item.nextAuditAt?.S,
+    verifiedEventAt: item.verifiedEventAt?.S,
   };
 }

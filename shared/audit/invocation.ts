@@ -1,5 +1,5 @@
 import * as z from 'zod/mini';
-import type { SweepWindow } from './audit.js';
+import type { SweepWindow } from './sweep.js';
 
 /** What the schedules (or an operator) ask the audit function to do. */
 const InvocationSchema = z.union([

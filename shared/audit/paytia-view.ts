@@ -1,6 +1,7 @@
 import type { PaytiaClient } from '../paytia/client.js';
+import { dayIn, toPaytiaTimestamp } from '../paytia/dates.js';
 import type { PaymentTakenRecord } from '../paytia/schemas.js';
-import { type LoggedAttempt, readLog } from './reconcile.js';
+import { type LoggedAttempt, readLog } from './delivery-log.js';
 
 export type AuditPaytiaClient = Pick<
   PaytiaClient,
@@ -19,16 +20,25 @@ export function utcDay(instant: Date): string {
 /**
  * Paytia as one audit run sees it: every answer cached for the run, so deliveries of the same day
  * share one walk of payment_taken, and deliveries of the same call share one delivery log. A
- * failed call is not cached: the next delivery that needs it tries again.
+ * failed call is not cached: the next delivery that needs it tries again. Zone-less times are
+ * read in `timeZone` (PAYTIA_TIME_ZONE), here and only here.
  */
 export class PaytiaView {
   readonly #client: AuditPaytiaClient;
+  readonly #timeZone: string;
   readonly #cache = new Map<string, Promise<unknown>>();
   /** Paytia API calls made by this view (pages count one each). */
   calls = 0;
 
-  constructor(client: AuditPaytiaClient) {
+  constructor(client: AuditPaytiaClient, timeZone = 'UTC') {
     this.#client = client;
+    this.#timeZone = timeZone;
+  }
+
+  /** A payment with its `datetime` read in the configured zone. */
+  #zoned(payment: PaymentTakenRecord): PaymentTakenRecord {
+    if (payment.datetime === undefined) return payment;
+    return { ...payment, datetime: toPaytiaTimestamp(payment.datetime.raw, this.#timeZone) };
   }
 
   #cached<T>(key: string, load: () => Promise<T>): Promise<T> {
@@ -49,7 +59,7 @@ export class PaytiaView {
       let lastPageSize = 0;
       for await (const page of this.#client.paymentTakenPages({ start_date: day, end_date: day })) {
         this.calls++;
-        records.push(...page.data);
+        records.push(...page.data.map((payment) => this.#zoned(payment)));
         lastPageSize = page.data.length;
       }
       // The walk also asked for the page after a full one, and an empty day for its first page:
@@ -64,7 +74,9 @@ export class PaytiaView {
    * another zone, and a payment can be dated just either side of its webhook.
    */
   async paymentsAround(instant: Date): Promise<PaymentTakenRecord[]> {
-    const days = [-1, 0, 1].map((offset) => utcDay(new Date(instant.getTime() + offset * DAY_MS)));
+    const days = [-1, 0, 1].map((offset) =>
+      dayIn(new Date(instant.getTime() + offset * DAY_MS), this.#timeZone),
+    );
     return (await Promise.all(days.map((day) => this.paymentsOn(day)))).flat();
   }
 
@@ -76,7 +88,7 @@ export class PaytiaView {
         search_transaction_id: transactionId,
         limit_per_page: 10,
       });
-      return answer.data;
+      return answer.data.map((payment) => this.#zoned(payment));
     });
   }
 
@@ -84,7 +96,7 @@ export class PaytiaView {
   deliveryLog(cdrId: string): Promise<LoggedAttempt[]> {
     return this.#cached(`log:${cdrId}`, async () => {
       this.calls++;
-      return readLog((await this.#client.webhookRequestData({ cdr_id: cdrId })).data);
+      return readLog((await this.#client.webhookRequestData({ cdr_id: cdrId })).data, this.#timeZone);
     });
   }
 

@@ -1,6 +1,7 @@
 import type { BodyFormat, WebhookFields } from '../ingest/webhook.js';
 import type { WebhookRoute } from '../store/delivery-store.js';
 import type { Finding } from './findings.js';
+import type { Proof, Verdict } from './reconcile.js';
 
 /** A delivery as the auditor reads it back from the store. */
 export interface StoredDelivery {
@@ -20,6 +21,8 @@ export interface StoredDelivery {
   auditAttempts: number;
   /** Not before this time (ISO): set when an audit was deferred. */
   nextAuditAt?: string;
+  /** When the verified event of this delivery was published, if it was. */
+  verifiedEventAt?: string;
 }
 
 /** A delivery found in Paytia's log that we never stored, to be stored as `recovered`. */
@@ -39,7 +42,14 @@ export interface RecoveredDelivery {
   recoveredAt: string;
 }
 
-export type AuditVerdict = 'verified' | 'findings';
+/** How a delivery's audit ended (its `auditStatus`): see "Evidence and verdicts" in the README. */
+export type AuditVerdict = Verdict;
+
+/** A finding that later evidence disproves, and why. */
+export interface Disproof {
+  findingId: string;
+  reason: string;
+}
 
 /** The auditor's access to the table: deliveries, findings and cursors. */
 export interface AuditStore {
@@ -54,18 +64,21 @@ export interface AuditStore {
   /** Stores a recovered delivery, pending audit. False when it already exists (nothing written). */
   recordRecovered(delivery: RecoveredDelivery): Promise<boolean>;
   /**
-   * Ends a delivery's audit: verdict, findings, resolved ids; it leaves the pending index. Called
-   * after the verified event was published, so a crash in between re-publishes (at least once)
-   * rather than losing the event.
+   * Ends a delivery's audit: verdict, proof, findings, resolved ids; it leaves the pending index.
+   * Called after the verified event was published, so a crash in between re-publishes (at least
+   * once) rather than losing the event.
    */
   completeAudit(
     deliveryId: string,
     outcome: {
       verdict: AuditVerdict;
+      proof?: Proof;
       findingIds: string[];
       auditedAt: string;
       transactionId?: string;
       cdrId?: string;
+      /** The verified event was published now (not for another delivery of the same event). */
+      eventPublished: boolean;
     },
   ): Promise<void>;
   /** Keeps a delivery pending after a transient failure or while Paytia's records may lag. */
@@ -73,8 +86,17 @@ export interface AuditStore {
     deliveryId: string,
     retry: { attempts: number; nextAuditAt: string; reason: string },
   ): Promise<void>;
-  /** Stores a finding unless one with its id exists. Says whether an alert is still owed. */
+  /**
+   * Stores a finding unless one with its id exists (a resolved one is reopened). Says whether it
+   * is new and whether an alert is still owed.
+   */
   saveFinding(finding: Finding): Promise<{ created: boolean; alertOwed: boolean }>;
+  /**
+   * Resolves the open findings among these (the others are left alone): each keeps its record,
+   * gains `resolvedAt` and the reason, and the delivery it was about is audited again. Returns the
+   * ids resolved.
+   */
+  resolveFindings(disproofs: readonly Disproof[], resolvedAt: string): Promise<string[]>;
   markFindingAlerted(findingId: string, alertedAt: string): Promise<void>;
   getCursor(name: string): Promise<string | undefined>;
   setCursor(name: string, value: string): Promise<void>;
@@ -96,6 +118,11 @@ export interface VerifiedDeliveryEvent {
   payload: unknown;
   /** The matching payment_taken record. */
   payment: Record<string, unknown> | undefined;
+  /**
+   * What proves it: `delivery_log` (Paytia's log holds it) or `payment_record` (Paytia keeps no log
+   * that could hold it, but payment_taken holds the payment and agrees): consumers choose.
+   */
+  proof: Proof;
   verifiedAt: string;
 }
 

@@ -1,11 +1,28 @@
 import type { WebhookFields } from '../ingest/webhook.js';
-import type { PaymentTakenRecord, WebhookDeliveryLogEntry } from '../paytia/schemas.js';
-import { FINDING_TYPES, type FindingEvidence, type FindingType } from './findings.js';
-import { type ReadPayload, readPayload, samePayload } from './payloads.js';
+import type { PaymentTakenRecord } from '../paytia/schemas.js';
+import {
+  cut,
+  type FieldDifference,
+  type LogComparison,
+  type LoggedAttempt,
+  logEvidence,
+  touchesMoney,
+} from './delivery-log.js';
+import {
+  describeFinding,
+  FINDING_TYPES,
+  type FindingEvidence,
+  type FindingType,
+  type Severity,
+} from './findings.js';
+import { type ReadPayload, readPayload } from './payloads.js';
+import { chargeOutcome, claimedOutcome, money, normaliseAmount, type PaymentMatch } from './payment-match.js';
 
 /*
- * The reconciliation: pure functions over plain data. They decide; the orchestration (audit.ts)
- * fetches, stores and publishes.
+ * The reconciliation: pure functions over evidence gathered first (audit-run.ts gathers it). A
+ * list of small checks each says what it sees (a finding, a reason to wait, a proof); the
+ * judgement weighs them once; the run applies it. An absence is evidence only where a record
+ * that should hold the thing exists and was read.
  */
 
 /** A finding before it gets its id, time and enrichment. */
@@ -15,167 +32,13 @@ export interface FindingDraft {
   title: string;
   description: string;
   evidence: FindingEvidence;
+  /** Higher than the type's usual severity, when money is at stake. */
+  severity?: Severity;
   transactionId?: string;
   referenceId?: string;
   referenceNumber?: string;
   cdrId?: string;
 }
-
-// ---------------------------------------------------------------------------------------------
-// Payments
-
-export type PaymentMatch =
-  | { kind: 'matched'; payment: PaymentTakenRecord; by: MatchKey }
-  | { kind: 'ambiguous'; candidates: PaymentTakenRecord[]; by: MatchKey }
-  | { kind: 'none' };
-
-export type MatchKey = 'transaction_id' | 'cdr_id' | 'reference_id' | 'reference_number';
-
-/**
- * Finds the payment_taken record a delivery is about, by the strongest key it carries: Paytia's
- * transaction id, then the call's cdr_id, then our reference_id (echoed in the payment's
- * metadata), then the merchant's reference number. Several records on the strongest key that
- * matches is ambiguous: no payment is then compared, rather than the wrong one. A delivery that
- * names a transaction matches only that transaction, by whichever key.
- */
-export function matchPayment(fields: WebhookFields, payments: readonly PaymentTakenRecord[]): PaymentMatch {
-  const keys: Array<[MatchKey, string | undefined, (payment: PaymentTakenRecord) => boolean]> = [
-    ['transaction_id', fields.transactionId, (p) => p.unique_id === fields.transactionId],
-    ['cdr_id', fields.cdrId, (p) => p.cdr_id === fields.cdrId],
-    ['reference_id', fields.referenceId, (p) => metadataReferences(p, fields.referenceId as string)],
-    ['reference_number', fields.referenceNumber, (p) => p.reference_no === fields.referenceNumber],
-  ];
-  // A record whose own id is not the transaction the webhook names is another payment, whatever
-  // else they share (a call, a reference): it must not stand in for an unknown transaction.
-  const consistent = (p: PaymentTakenRecord) =>
-    fields.transactionId === undefined || p.unique_id === fields.transactionId;
-  for (const [by, value, matches] of keys) {
-    if (value === undefined) continue;
-    const candidates = dedupe(payments.filter((p) => matches(p) && consistent(p)));
-    if (candidates.length === 1) return { kind: 'matched', payment: candidates[0] as PaymentTakenRecord, by };
-    if (candidates.length > 1) return { kind: 'ambiguous', candidates, by };
-  }
-  return { kind: 'none' };
-}
-
-/** Paytia echoes our reference_id into the payment's metadata; its shape is not documented. */
-function metadataReferences(payment: PaymentTakenRecord, referenceId: string): boolean {
-  for (const metadata of [payment.metadata, payment.custom_metadata_fields]) {
-    if (metadata === null || metadata === undefined) continue;
-    if (metadata === referenceId) return true;
-    const record = typeof metadata === 'string' ? parseJsonObject(metadata) : metadata;
-    if (
-      record !== null &&
-      typeof record === 'object' &&
-      (record as Record<string, unknown>).reference_id === referenceId
-    ) {
-      return true;
-    }
-  }
-  return false;
-}
-
-function parseJsonObject(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-function dedupe(payments: PaymentTakenRecord[]): PaymentTakenRecord[] {
-  return [...new Map(payments.map((payment) => [payment.unique_id, payment])).values()];
-}
-
-// ---------------------------------------------------------------------------------------------
-// Amounts and statuses
-
-/**
- * A decimal amount as a normalised string ("150.00", "150", " 1,500.0 " → "150", "1500"), or
- * undefined when it is not one. Text comparison: binary floats would make 0.1 + 0.2 a finding.
- */
-export function normaliseAmount(amount: string | number | undefined): string | undefined {
-  if (amount === undefined) return undefined;
-  let text = String(amount).trim();
-  // A comma is read only as a thousands separator in groups of three ("1,500.00"); anything else
-  // ("1,50", a decimal comma) is not an amount we can compare safely.
-  if (text.includes(',')) {
-    if (!/^[+-]?\d{1,3}(,\d{3})+(\.\d*)?$/.test(text)) return undefined;
-    text = text.replace(/,/g, '');
-  }
-  const match = /^([+-]?)(\d*)(?:\.(\d*))?$/.exec(text);
-  if (!match || (match[2] === '' && (match[3] ?? '') === '')) return undefined;
-  const integer = (match[2] ?? '').replace(/^0+(?=\d)/, '') || '0';
-  const fraction = (match[3] ?? '').replace(/0+$/, '');
-  const sign = match[1] === '-' && (integer !== '0' || fraction !== '') ? '-' : '';
-  return `${sign}${integer}${fraction ? `.${fraction}` : ''}`;
-}
-
-export type ChargeOutcome = 'success' | 'failed' | 'pending';
-
-/**
- * What a status word means for the charge. Used for both sides, since webhooks say `completed`
- * where payment_taken says `success`, and payment_taken passes unknown words through.
- */
-export function chargeOutcome(word: string | undefined): ChargeOutcome | undefined {
-  const status = word?.trim().toLowerCase();
-  if (status === undefined) return undefined;
-  if (['completed', 'complete', 'success', 'successful', 'paid', 'approved', 'captured'].includes(status)) {
-    return 'success';
-  }
-  if (
-    ['failed', 'failure', 'declined', 'cancelled', 'canceled', 'timeout', 'expired', 'error'].includes(status)
-  ) {
-    return 'failed';
-  }
-  if (status === 'pending') return 'pending';
-  return undefined;
-}
-
-/** What a webhook says about the charge: its status, or the IVR flow's final success flag. */
-export function expectedPaymentStatus(fields: WebhookFields): ChargeOutcome | undefined {
-  if (fields.status !== undefined) return chargeOutcome(fields.status);
-  if (fields.paymentStage === 'payment_response' && fields.success !== undefined) {
-    return fields.success === '1' ? 'success' : fields.success === '0' ? 'failed' : undefined;
-  }
-  return undefined;
-}
-
-// ---------------------------------------------------------------------------------------------
-// Paytia's delivery log
-
-/** A log entry, with its payload read. */
-export interface LoggedAttempt {
-  entry: WebhookDeliveryLogEntry;
-  payload: ReadPayload;
-  /** Paytia recorded an answer in 2xx. */
-  acknowledged: boolean;
-}
-
-export function readLog(entries: readonly WebhookDeliveryLogEntry[]): LoggedAttempt[] {
-  return entries
-    .filter((entry) => ![undefined, null, ''].includes(entry.webhook_response as never))
-    .map((entry) => ({
-      entry,
-      payload: readPayload(entry.webhook_response),
-      acknowledged: isAcknowledged(entry),
-    }));
-}
-
-function isAcknowledged(entry: WebhookDeliveryLogEntry): boolean {
-  const code = entry.http_code;
-  const status = entry.status?.toLowerCase();
-  if (code !== undefined) return code >= 200 && code < 300 && status !== 'failed';
-  return status === 'success';
-}
-
-/** Two payloads report the same logical event (same subject and outcome) in different words. */
-function sameEvent(a: ReadPayload, b: ReadPayload): boolean {
-  return a.eventKey !== undefined && a.eventKey === b.eventKey;
-}
-
-// ---------------------------------------------------------------------------------------------
-// One delivery
 
 export interface DeliveryUnderAudit {
   deliveryId: string;
@@ -185,309 +48,421 @@ export interface DeliveryUnderAudit {
   receiptCount: number;
 }
 
-export interface ReconcileInput {
+/** For tests and the run: read a stored body the way the ingest path reads it. */
+export function deliveryUnderAudit(delivery: {
+  deliveryId: string;
+  origin: 'received' | 'recovered';
+  body: Uint8Array;
+  firstReceivedAt: string;
+  receiptCount: number;
+}): DeliveryUnderAudit {
+  return { ...delivery, payload: readPayload(delivery.body) };
+}
+
+/** Paytia's log for the delivery's call, and where the delivery stands in it. */
+export interface CallLog {
+  attempts: readonly LoggedAttempt[];
+  comparison: LogComparison;
+}
+
+/** Everything the judgement of one delivery rests on, gathered before it is judged. */
+export interface AuditEvidence {
   delivery: DeliveryUnderAudit;
+  /** The payment it names: by its own fields, or through a delivery of the same reference. */
   payment: PaymentMatch;
   cdrId: string | undefined;
-  /** Paytia's log for the call, or undefined when no call could be found for the delivery. */
-  log: readonly LoggedAttempt[] | undefined;
+  /** Undefined when no call is known for it: then no log could hold it. */
+  log: CallLog | undefined;
   now: Date;
   /** How long Paytia's records may lag behind a delivery before absence is evidence. */
   verificationWindowMs: number;
+  /** How long a `pending` payment record may stay pending after a final webhook before that is a finding. */
+  pendingLimitMs: number;
 }
 
-export interface ReconcileResult {
-  /** `wait`: not enough evidence yet, try again later (never a finding). */
-  verdict: 'verified' | 'findings' | 'wait';
+export type Proof = 'delivery_log' | 'payment_record';
+export type Verdict = 'verified' | 'corroborated' | 'unverifiable' | 'findings';
+
+export interface Judgement {
+  /** `wait`: not enough evidence yet, look again later (never a finding). */
+  verdict: Verdict | 'wait';
+  proof?: Proof;
   findings: FindingDraft[];
-  /** The logged attempts that are this delivery. */
+  /** The logged attempts that are this delivery (the same payload, or the same event re-stamped). */
   attempts: LoggedAttempt[];
   payment: PaymentTakenRecord | undefined;
   reason: string;
 }
 
+/** What one check sees. */
+type Observation =
+  | { kind: 'finding'; draft: FindingDraft }
+  | { kind: 'wait'; reason: string }
+  | { kind: 'proof'; proof: Proof; reason: string };
+
+type Check = (evidence: AuditEvidence, facts: Facts) => Observation[];
+
+/** What several checks need, worked out once. */
+interface Facts {
+  fields: WebhookFields;
+  payment: PaymentTakenRecord | undefined;
+  windowOver: boolean;
+  ids: Ids;
+  receipt: Record<string, unknown>;
+  attempts: LoggedAttempt[];
+}
+
+interface Ids {
+  transactionId?: string;
+  referenceId?: string;
+  referenceNumber?: string;
+  cdrId?: string;
+}
+
 /**
- * Judges one delivery. Verified only when Paytia's log holds this payload and the payment agrees.
- * Absence (from the log, from payment_taken) counts only once the verification window has passed
- * since we received the delivery; until then the verdict is `wait`.
+ * What kind of webhook this is. `final` and `stage` webhooks are about a payment; anything else
+ * (the portal's telephony webhooks, CDR pushes, text we cannot read) names none, and no Paytia
+ * record we can read describes it.
  */
-export function reconcileDelivery(input: ReconcileInput): ReconcileResult {
-  const { delivery, log } = input;
-  const fields = delivery.payload.fields;
-  const payment = input.payment.kind === 'matched' ? input.payment.payment : undefined;
-  const windowOver = input.now.getTime() - Date.parse(delivery.firstReceivedAt) >= input.verificationWindowMs;
-  const ids = {
-    transactionId: fields.transactionId ?? payment?.unique_id,
-    referenceId: fields.referenceId,
-    referenceNumber: fields.referenceNumber ?? payment?.reference_no,
-    cdrId: input.cdrId,
+export function deliveryKind(fields: WebhookFields): 'final' | 'stage' | 'other' {
+  if (fields.paymentStage !== undefined) return 'stage';
+  if (fields.status !== undefined || fields.transactionId !== undefined) return 'final';
+  return fields.success !== undefined ? 'stage' : 'other';
+}
+
+/** The checks, in the order a person would make them. */
+const CHECKS: Check[] = [
+  alteredInTransit,
+  contradictedByPayment,
+  unknownTransaction,
+  deliveryLogProof,
+  paymentRecordProof,
+  unacknowledgedAttempts,
+];
+
+/**
+ * The findings that describe one incident, strongest first: a webhook altered in transit, a
+ * webhook that contradicts the charge, one that names an unknown transaction, one Paytia never
+ * logged. Only the strongest kind found is raised.
+ */
+const INCIDENT_PRIORITY: FindingType[][] = [
+  ['payload_mismatch'],
+  ['status_mismatch', 'amount_mismatch'],
+  ['unknown_transaction'],
+  ['unverified_delivery'],
+];
+
+/** Judges one delivery on its evidence. */
+export function judgeDelivery(evidence: AuditEvidence): Judgement {
+  const fields = evidence.delivery.payload.fields;
+  const payment = evidence.payment.kind === 'matched' ? evidence.payment.payment : undefined;
+  const comparison = evidence.log?.comparison;
+  const facts: Facts = {
+    fields,
+    payment,
+    windowOver:
+      evidence.now.getTime() - Date.parse(evidence.delivery.firstReceivedAt) >= evidence.verificationWindowMs,
+    ids: {
+      transactionId: fields.transactionId ?? payment?.unique_id,
+      referenceId: fields.referenceId,
+      referenceNumber: fields.referenceNumber ?? payment?.reference_no,
+      cdrId: evidence.cdrId,
+    },
+    receipt: receiptEvidence(evidence.delivery),
+    attempts: comparison ? [...comparison.exact, ...comparison.sameEvent] : [],
   };
-  const receipt = receiptEvidence(delivery);
-  const paymentEvidence = payment && { ...payment };
-  const result = (
-    verdict: ReconcileResult['verdict'],
+  const judgement = (
+    verdict: Judgement['verdict'],
     findings: FindingDraft[],
-    attempts: LoggedAttempt[],
     reason: string,
+    proof?: Proof,
   ) => ({
     verdict,
+    ...(proof ? { proof } : {}),
     findings,
-    attempts,
+    attempts: facts.attempts,
     payment,
     reason,
   });
 
-  const attempts = (log ?? []).filter((attempt) => samePayload(attempt.payload, delivery.payload));
-  const findings: FindingDraft[] = [];
-
-  if (attempts.length === 0) {
-    // Paytia's log may lag, and a retry with a fresh timestamp is a variant of the same event:
-    // until the window has passed, absence and variants alike are reasons to wait.
-    if (!windowOver)
-      return result('wait', [], [], 'not in Paytia’s log yet; waiting for the verification window');
-    const variants = (log ?? []).filter((attempt) => sameEvent(attempt.payload, delivery.payload));
-    if (variants.length > 0) {
-      return result(
-        'findings',
-        [
-          {
-            type: 'payload_mismatch',
-            subject: delivery.deliveryId,
-            title: `Paytia webhook altered: ${label(ids)} differs from Paytia's log`,
-            description:
-              'The webhook we stored reports the same event as one Paytia logged, but its content differs. ' +
-              'It may have been altered in transit or forged. Compare the stored body with the logged one; ' +
-              'act on the logged version only after checking with Paytia.',
-            evidence: {
-              receipts: [receipt],
-              paytiaLog: variants.map(logEvidence),
-              payment: paymentEvidence,
-              difference: differences(delivery.payload, variants[0]?.payload),
-            },
-            ...ids,
-          },
-        ],
-        [],
-        'Paytia logged the same event with a different payload',
-      );
-    }
-    if (payment === undefined && input.payment.kind === 'none' && fields.transactionId !== undefined) {
-      return result(
-        'findings',
-        [unknownTransaction(delivery, ids, receipt)],
-        [],
-        'payment_taken does not know the transaction',
-      );
-    }
-    return result(
-      'findings',
-      [
-        {
-          type: 'unverified_delivery',
-          subject: delivery.deliveryId,
-          title: `Paytia webhook not sent by Paytia: ${label(ids)}`,
-          description:
-            log === undefined
-              ? 'No Paytia call or payment could be found for this webhook, so Paytia has no record of sending it. ' +
-                'Treat it as forged until proven otherwise: do not act on it, and check who could know the webhook URL.'
-              : "Paytia's delivery log for this call does not contain this webhook. Treat it as forged until proven " +
-                'otherwise: do not act on it, and rotate the webhook token if the URL may have leaked.',
-          evidence: {
-            receipts: [receipt],
-            paytiaLog: (log ?? []).map(logEvidence),
-            payment: paymentEvidence,
-          },
-          ...ids,
-        },
-      ],
-      [],
-      'not in Paytia’s log after the verification window',
-    );
+  if (deliveryKind(fields) === 'other') {
+    return judgement('unverifiable', [], 'names no payment: no Paytia record describes this kind of webhook');
   }
 
-  const failed = attempts.filter((attempt) => !attempt.acknowledged);
-  if (failed.length > 0 && delivery.origin === 'received') {
-    findings.push({
-      type: 'unacknowledged_delivery',
-      subject: delivery.deliveryId,
-      title: `Paytia webhook not acknowledged: ${label(ids)} (${failed.length} failed attempt${failed.length > 1 ? 's' : ''})`,
-      description:
-        'We stored this webhook, but Paytia logged at least one attempt as failed (no answer, or an error from us). ' +
-        'Paytia retried, so nothing is lost; look at the receiver’s errors and latency around those times.',
-      evidence: { receipts: [receipt], paytiaLog: attempts.map(logEvidence) },
-      ...ids,
-    });
-  }
-
-  if (input.payment.kind === 'none') {
-    if (!windowOver) return result('wait', [], attempts, 'logged by Paytia; payment_taken has no record yet');
-    if (fields.transactionId !== undefined) {
-      findings.push(unknownTransaction(delivery, ids, receipt));
-      return result('findings', findings, attempts, 'payment_taken does not know the transaction');
-    }
-  }
-
-  if (payment !== undefined) {
-    const expected = expectedPaymentStatus(fields);
-    const actual = chargeOutcome(payment.status);
-    // A pending webhook may rightly be overtaken by the charge; only final words are compared.
-    if (expected !== undefined && expected !== 'pending' && actual !== undefined && expected !== actual) {
-      findings.push({
-        type: 'status_mismatch',
-        subject: payment.unique_id,
-        title: `Paytia webhook status mismatch: ${label(ids)} webhook ${fields.status ?? `success=${fields.success}`}, charged ${payment.status}`,
-        description:
-          `The webhook says the payment is ${fields.status ?? `success=${fields.success}`}, but payment_taken says ${payment.status}. ` +
-          'Do not fulfil or refund on the webhook alone: confirm the payment in the Paytia portal first.',
-        evidence: {
-          receipts: [receipt],
-          paytiaLog: attempts.map(logEvidence),
-          payment: paymentEvidence,
-          difference: { webhook: fields.status ?? `success=${fields.success}`, paytia: payment.status },
-        },
-        ...ids,
-      });
-    }
-    const ourAmount = normaliseAmount(fields.amount);
-    const paidAmount = normaliseAmount(payment.total_sell_price);
-    const ourCurrency = fields.currency?.toUpperCase();
-    const paidCurrency = payment.currency?.toUpperCase();
-    const amountDiffers = ourAmount !== undefined && paidAmount !== undefined && ourAmount !== paidAmount;
-    const currencyDiffers =
-      ourCurrency !== undefined && paidCurrency !== undefined && ourCurrency !== paidCurrency;
-    if (amountDiffers || currencyDiffers) {
-      const ours = money(fields.amount, ourCurrency);
-      const theirs = money(payment.total_sell_price, paidCurrency);
-      findings.push({
-        type: 'amount_mismatch',
-        subject: payment.unique_id,
-        title: `Paytia webhook amount mismatch: ${label(ids)} ${ours} vs ${theirs}`,
-        description:
-          `The webhook says ${ours}; payment_taken says ${theirs} was charged. ` +
-          'Reconcile the order against the charged amount before fulfilling or refunding.',
-        evidence: {
-          receipts: [receipt],
-          paytiaLog: attempts.map(logEvidence),
-          payment: paymentEvidence,
-          difference: { webhook: ours, paytia: theirs },
-        },
-        ...ids,
-      });
-    }
-  }
-
-  const serious = findings.some((finding) => FINDING_TYPES[finding.type].severity !== 'medium');
-  return result(
-    serious ? 'findings' : 'verified',
-    findings,
-    attempts,
-    serious ? 'Paytia logged it, but the payment disagrees' : 'Paytia logged it and the payment agrees',
+  const observations = CHECKS.flatMap((check) => check(evidence, facts));
+  const drafts = observations.flatMap((o) => (o.kind === 'finding' ? [o.draft] : []));
+  const incident = INCIDENT_PRIORITY.find((group) => drafts.some((draft) => group.includes(draft.type)));
+  const findings = drafts.filter(
+    (draft) => !INCIDENT_PRIORITY.flat().includes(draft.type) || incident?.includes(draft.type),
   );
-}
-
-function unknownTransaction(
-  delivery: DeliveryUnderAudit,
-  ids: { transactionId?: string; referenceId?: string; referenceNumber?: string; cdrId?: string },
-  receipt: Record<string, unknown>,
-): FindingDraft {
-  const transactionId = delivery.payload.fields.transactionId as string;
-  return {
-    type: 'unknown_transaction',
-    subject: transactionId,
-    title: `Paytia webhook names an unknown transaction: ${transactionId}`,
-    description:
-      'The webhook names a transaction that payment_taken does not know, well after it arrived. ' +
-      'Do not fulfil on it; ask Paytia support whether the transaction exists.',
-    evidence: { receipts: [receipt] },
-    ...ids,
-  };
-}
-
-/** A short reference for titles: the merchant's invoice number, else our reference, else Paytia's id. */
-function label(ids: { transactionId?: string; referenceId?: string; referenceNumber?: string }): string {
-  return ids.referenceNumber ?? ids.referenceId ?? ids.transactionId ?? 'unidentified webhook';
-}
-
-const CURRENCY_SYMBOLS: Record<string, string> = { GBP: '£', EUR: '€', USD: '$' };
-
-/** `£150.00`, or `150.00 CHF`; `?` for a missing amount. */
-export function money(amount: string | undefined, currency: string | undefined): string {
-  const text = amount ?? '?';
-  if (currency === undefined) return text;
-  const symbol = CURRENCY_SYMBOLS[currency];
-  return symbol ? `${symbol}${text}` : `${text} ${currency}`;
-}
-
-const MAX_EVIDENCE_BODY = 4096;
-
-function receiptEvidence(delivery: DeliveryUnderAudit): Record<string, unknown> {
-  const text = Buffer.from(delivery.payload.bytes).toString('utf8');
-  return {
-    deliveryId: delivery.deliveryId,
-    origin: delivery.origin,
-    firstReceivedAt: delivery.firstReceivedAt,
-    receiptCount: delivery.receiptCount,
-    body: text.length > MAX_EVIDENCE_BODY ? `${text.slice(0, MAX_EVIDENCE_BODY)}…(truncated)` : text,
-  };
-}
-
-export function logEvidence(attempt: LoggedAttempt): Record<string, unknown> {
-  const { webhook_response: response, date_time: dateTime, ...rest } = attempt.entry;
-  const body = typeof response === 'string' ? response : JSON.stringify(response);
-  return {
-    ...rest,
-    date_time: dateTime?.raw,
-    webhook_response:
-      body && body.length > MAX_EVIDENCE_BODY ? `${body.slice(0, MAX_EVIDENCE_BODY)}…(truncated)` : body,
-  };
-}
-
-/** The fields whose values differ between two payloads, for the evidence of a payload mismatch. */
-function differences(ours: ReadPayload, theirs: ReadPayload | undefined): Record<string, unknown> {
-  const a = asRecord(ours.parsed.value);
-  const b = asRecord(theirs?.parsed.value);
-  const changed: Record<string, unknown> = {};
-  for (const key of new Set([...Object.keys(a), ...Object.keys(b)])) {
-    if (JSON.stringify(a[key]) !== JSON.stringify(b[key])) changed[key] = { stored: a[key], logged: b[key] };
+  const blocking = findings.filter((draft) => FINDING_TYPES[draft.type].blocksVerification);
+  if (blocking.length > 0) {
+    return judgement('findings', findings, blocking.map((draft) => draft.type).join(', '));
   }
-  return changed;
-}
-
-function asRecord(value: unknown): Record<string, unknown> {
-  return value !== null && typeof value === 'object' && !Array.isArray(value)
-    ? (value as Record<string, unknown>)
-    : {};
+  const wait = observations.find((o) => o.kind === 'wait');
+  if (wait) return judgement('wait', [], wait.reason);
+  const proofs = observations.flatMap((o) => (o.kind === 'proof' ? [o] : []));
+  const byLog = proofs.find((p) => p.proof === 'delivery_log');
+  if (byLog) return judgement('verified', findings, byLog.reason, 'delivery_log');
+  const byPayment = proofs.find((p) => p.proof === 'payment_record');
+  if (byPayment) return judgement('corroborated', findings, byPayment.reason, 'payment_record');
+  // Its payment may yet show: a record that lags, a later delivery that names the transaction.
+  if (!facts.windowOver) return judgement('wait', [], 'nothing Paytia keeps names its payment yet');
+  return judgement('unverifiable', findings, 'no Paytia record we can read names this webhook');
 }
 
 // ---------------------------------------------------------------------------------------------
-// Recovery and the sweep
+// The checks
+
+/** Paytia logged the same event in other words: what we received was altered (or forged). */
+function alteredInTransit(evidence: AuditEvidence, facts: Facts): Observation[] {
+  const altered = evidence.log?.comparison.altered;
+  if (altered === undefined) return [];
+  // Paired only by its place in the flow: a lagging log may yet show this very delivery.
+  if (!altered.sure && !facts.windowOver) {
+    return [{ kind: 'wait', reason: 'Paytia logged another version; its log may yet show this one' }];
+  }
+  const money = touchesMoney(altered.differences);
+  const fields = altered.differences.map((d) => d.field).join(', ');
+  return [
+    {
+      kind: 'finding',
+      draft: {
+        type: 'payload_mismatch',
+        subject: evidence.delivery.deliveryId,
+        ...(money ? { severity: 'critical' as const } : {}),
+        title: `${FINDING_TYPES.payload_mismatch.title}: ${label(facts.ids)} (${fields})`,
+        description: describeFinding(
+          'payload_mismatch',
+          `The webhook we stored reports the same event as one Paytia logged, but ${fields} differ${money ? ', and money is at stake' : ''}: altered in transit, or forged.`,
+        ),
+        evidence: {
+          receipts: [facts.receipt],
+          paytiaLog: altered.attempts.map(logEvidence),
+          payment: facts.payment && paymentEvidence(facts.payment),
+          difference: differenceEvidence(altered.differences),
+          ...(altered.attempts[0] ? { originalDeliveryId: altered.attempts[0].payload.deliveryId } : {}),
+        },
+        ...facts.ids,
+      },
+    },
+  ];
+}
+
+/** What the webhook says about the charge, against what payment_taken says was charged. */
+function contradictedByPayment(evidence: AuditEvidence, facts: Facts): Observation[] {
+  const { payment, fields } = facts;
+  if (payment === undefined) return [];
+  const observations: Observation[] = [];
+  const claim = claimedOutcome(fields);
+  const recorded = chargeOutcome(payment.status);
+  const unreadable: string[] = [];
+
+  if (claim !== undefined) {
+    if (claim.outcome === undefined) unreadable.push(`the webhook's status "${claim.word}"`);
+    else if (payment.status === undefined) unreadable.push("payment_taken's status (it gives none)");
+    else if (recorded === undefined) unreadable.push(`payment_taken's status "${payment.status}"`);
+    else if (recorded === 'pending' && claim.outcome !== 'pending') {
+      // A pending record contradicts nothing: Paytia may settle it at any moment. Only a record
+      // still pending long after a final webhook is worth a person's eye.
+      const age = evidence.now.getTime() - Date.parse(evidence.delivery.firstReceivedAt);
+      if (age < evidence.pendingLimitMs) {
+        observations.push({ kind: 'wait', reason: 'payment_taken still shows the payment pending' });
+      } else {
+        observations.push(statusMismatch(facts, claim.word, 'high', age));
+      }
+    } else if (claim.outcome !== 'pending' && claim.outcome !== recorded) {
+      observations.push(statusMismatch(facts, claim.word, 'critical'));
+    }
+  }
+
+  const ourAmount = normaliseAmount(fields.amount);
+  const paidAmount = normaliseAmount(payment.total_sell_price);
+  if (fields.amount !== undefined && ourAmount === undefined) {
+    unreadable.push(`the webhook's amount "${fields.amount}"`);
+  } else if (ourAmount !== undefined && payment.total_sell_price === undefined) {
+    unreadable.push("payment_taken's amount (it gives none)");
+  } else if (ourAmount !== undefined && paidAmount === undefined) {
+    unreadable.push(`payment_taken's amount "${payment.total_sell_price}"`);
+  }
+  const ourCurrency = fields.currency?.toUpperCase();
+  const paidCurrency = payment.currency?.toUpperCase();
+  const amountDiffers = ourAmount !== undefined && paidAmount !== undefined && ourAmount !== paidAmount;
+  const currencyDiffers =
+    ourCurrency !== undefined && paidCurrency !== undefined && ourCurrency !== paidCurrency;
+  if (amountDiffers || currencyDiffers) {
+    const ours = money(fields.amount, ourCurrency);
+    const theirs = money(payment.total_sell_price, paidCurrency);
+    observations.push({
+      kind: 'finding',
+      draft: {
+        type: 'amount_mismatch',
+        subject: payment.unique_id,
+        title: `${FINDING_TYPES.amount_mismatch.title}: ${label(facts.ids)} ${ours} vs ${theirs}`,
+        description: describeFinding(
+          'amount_mismatch',
+          `The webhook says ${ours}; payment_taken says ${theirs} was charged.`,
+        ),
+        evidence: {
+          receipts: [facts.receipt],
+          paytiaLog: facts.attempts.map(logEvidence),
+          payment: paymentEvidence(payment),
+          difference: { webhook: ours, paytia: theirs },
+        },
+        ...facts.ids,
+      },
+    });
+  }
+
+  if (unreadable.length > 0) {
+    observations.push({
+      kind: 'finding',
+      draft: {
+        type: 'unreadable_value',
+        subject: evidence.delivery.deliveryId,
+        title: `${FINDING_TYPES.unreadable_value.title}: ${label(facts.ids)}`,
+        description: describeFinding(
+          'unreadable_value',
+          `We could not read ${unreadable.join(' or ')}, so the webhook was neither proven nor contradicted.`,
+        ),
+        evidence: { receipts: [facts.receipt], payment: paymentEvidence(payment) },
+        ...facts.ids,
+      },
+    });
+  }
+  return observations;
+}
+
+function statusMismatch(facts: Facts, word: string, severity: Severity, pendingForMs?: number): Observation {
+  const payment = facts.payment as PaymentTakenRecord;
+  const recorded = payment.status ?? '';
+  const detail =
+    pendingForMs === undefined
+      ? `The webhook says the payment is ${word}, but payment_taken says ${recorded}.`
+      : `The webhook says the payment is ${word}, but payment_taken still says ${recorded} ${Math.round(pendingForMs / 3_600_000)} hours later.`;
+  return {
+    kind: 'finding',
+    draft: {
+      type: 'status_mismatch',
+      subject: payment.unique_id,
+      ...(severity === FINDING_TYPES.status_mismatch.severity ? {} : { severity }),
+      title: `${FINDING_TYPES.status_mismatch.title}: ${label(facts.ids)} webhook ${word}, charged ${recorded}`,
+      description: describeFinding('status_mismatch', detail),
+      evidence: {
+        receipts: [facts.receipt],
+        paytiaLog: facts.attempts.map(logEvidence),
+        payment: paymentEvidence(payment),
+        difference: { webhook: word, paytia: recorded },
+      },
+      ...facts.ids,
+    },
+  };
+}
 
 /**
- * The logged payloads Paytia sent that are not among what we stored, one per payload, oldest
- * attempt first. `stored` holds the payloads of every delivery we have for the call; attempts
- * younger than `settledBefore` may still be on their way to us and are left for a later run.
+ * A webhook naming a transaction payment_taken does not know. Its records may lag, so only after
+ * the window; and only a transaction id counts, since payment_taken can be searched by nothing
+ * else we hold (our reference_id is not a search field).
  */
-export function unstoredAttempts(
-  log: readonly LoggedAttempt[],
-  stored: readonly ReadPayload[],
-  settledBefore: Date,
-): LoggedAttempt[] {
-  const seen: ReadPayload[] = [...stored];
-  const missing: LoggedAttempt[] = [];
-  // Paytia does not document the log's order: oldest first, undated attempts last.
-  const byTime = [...log].sort(
-    (a, b) =>
-      (a.entry.date_time?.date?.getTime() ?? Infinity) - (b.entry.date_time?.date?.getTime() ?? Infinity),
-  );
-  for (const attempt of byTime) {
-    const loggedAt = attempt.entry.date_time?.date;
-    if (loggedAt !== undefined && loggedAt > settledBefore) continue;
-    if (seen.some((payload) => samePayload(payload, attempt.payload))) continue;
-    seen.push(attempt.payload);
-    missing.push(attempt);
-  }
-  return missing;
+function unknownTransaction(evidence: AuditEvidence, facts: Facts): Observation[] {
+  const transactionId = facts.fields.transactionId;
+  if (evidence.payment.kind !== 'none' || transactionId === undefined) return [];
+  if (!facts.windowOver) return [{ kind: 'wait', reason: 'payment_taken does not know the transaction yet' }];
+  return [{ kind: 'finding', draft: unknownTransactionFinding(facts) }];
 }
+
+function unknownTransactionFinding(facts: Facts): FindingDraft {
+  const transactionId = facts.fields.transactionId as string;
+  return {
+    type: 'unknown_transaction',
+    subject: transactionId,
+    title: `${FINDING_TYPES.unknown_transaction.title}: ${transactionId}`,
+    description: describeFinding('unknown_transaction'),
+    evidence: { receipts: [facts.receipt], paytiaLog: facts.attempts.map(logEvidence) },
+    ...facts.ids,
+  };
+}
+
+/**
+ * Paytia's log holds this payload, or the same event re-stamped: the strongest proof. Where the
+ * log should hold it and does not, after the window, it is unverified. Where the log could not
+ * hold it (no call; a stage post in a log that shows none), its absence proves nothing.
+ */
+function deliveryLogProof(evidence: AuditEvidence, facts: Facts): Observation[] {
+  if (facts.attempts.length > 0) {
+    return [{ kind: 'proof', proof: 'delivery_log', reason: 'in Paytia’s delivery log' }];
+  }
+  const log = evidence.log;
+  // A final state with no transaction id, and no payment or call to be found: the documented
+  // final webhook always names its transaction, so nothing Paytia keeps backs this claim.
+  const unbacked =
+    log === undefined &&
+    evidence.payment.kind === 'none' &&
+    facts.fields.status !== undefined &&
+    facts.fields.transactionId === undefined;
+  if (!unbacked && (log === undefined || !logCouldHold(facts.fields, log.attempts))) return [];
+  if (!facts.windowOver) return [{ kind: 'wait', reason: 'not in Paytia’s delivery log yet' }];
+  return [
+    {
+      kind: 'finding',
+      draft: {
+        type: 'unverified_delivery',
+        subject: evidence.delivery.deliveryId,
+        title: `${FINDING_TYPES.unverified_delivery.title}: ${label(facts.ids)}`,
+        description: describeFinding(
+          'unverified_delivery',
+          unbacked
+            ? 'This webhook claims a payment outcome, but no Paytia record (no payment, no call) names its payment, well after it arrived.'
+            : undefined,
+        ),
+        evidence: {
+          receipts: [facts.receipt],
+          paytiaLog: (log?.attempts ?? []).map(logEvidence),
+          payment: facts.payment && paymentEvidence(facts.payment),
+        },
+        ...facts.ids,
+      },
+    },
+  ];
+}
+
+/**
+ * Seed 000: the log shows what Paytia posted to `webhook_url`, where final states go. Whether it
+ * shows stage posts to `webhook_url_transaction` is not said: only a log that shows some does.
+ */
+function logCouldHold(fields: WebhookFields, log: readonly LoggedAttempt[]): boolean {
+  if (deliveryKind(fields) === 'final') return true;
+  return log.some((attempt) => deliveryKind(attempt.payload.fields) === 'stage');
+}
+
+/** payment_taken holds the payment it names, and nothing in it disagrees. */
+function paymentRecordProof(_evidence: AuditEvidence, facts: Facts): Observation[] {
+  if (facts.payment === undefined) return [];
+  return [{ kind: 'proof', proof: 'payment_record', reason: 'payment_taken holds the payment and agrees' }];
+}
+
+/** We stored it, but Paytia logged failed attempts of it: our receiver was slow or erred. */
+function unacknowledgedAttempts(evidence: AuditEvidence, facts: Facts): Observation[] {
+  if (evidence.delivery.origin !== 'received') return [];
+  const failed = facts.attempts.filter((attempt) => !attempt.acknowledged);
+  if (failed.length === 0) return [];
+  return [
+    {
+      kind: 'finding',
+      draft: {
+        type: 'unacknowledged_delivery',
+        subject: evidence.delivery.deliveryId,
+        title: `${FINDING_TYPES.unacknowledged_delivery.title}: ${label(facts.ids)} (${failed.length} failed attempt${failed.length > 1 ? 's' : ''})`,
+        description: describeFinding('unacknowledged_delivery'),
+        evidence: { receipts: [facts.receipt], paytiaLog: facts.attempts.map(logEvidence) },
+        ...facts.ids,
+      },
+    },
+  ];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Findings raised outside one delivery's judgement
 
 export function missingDeliveryFinding(recovered: {
   deliveryId: string;
@@ -504,12 +479,10 @@ export function missingDeliveryFinding(recovered: {
   return {
     type: 'missing_delivery',
     subject: recovered.deliveryId,
-    title: `Paytia webhook lost and recovered: ${label(ids)}`,
-    description:
-      'Paytia logged this webhook as sent, but we never stored it (an outage, a bad deploy, or a wrong URL). ' +
-      'It has been recovered from Paytia’s log and will be audited like any other; check why it did not arrive.',
+    title: `${FINDING_TYPES.missing_delivery.title}: ${label(ids)}`,
+    description: describeFinding('missing_delivery'),
     evidence: { paytiaLog: [logEvidence(recovered.attempt)] },
-    ...ids,
+    ...withoutUndefined(ids),
   };
 }
 
@@ -523,22 +496,63 @@ export function missingWebhookFinding(payment: PaymentTakenRecord): FindingDraft
     type: 'missing_webhook',
     subject: payment.unique_id,
     title:
-      `Paytia payment with no webhook: ${label(ids)} ${money(payment.total_sell_price, payment.currency?.toUpperCase())} ${payment.status ?? ''}`.trim(),
-    description:
-      'payment_taken has this transaction, but no webhook for it was stored or logged by Paytia. ' +
-      'The order may be waiting on a notification that will never come: act on the payment record.',
-    evidence: { payment: { ...payment } },
-    ...ids,
+      `${FINDING_TYPES.missing_webhook.title}: ${label(ids)} ${money(payment.total_sell_price, payment.currency?.toUpperCase())} ${payment.status ?? ''}`.trim(),
+    description: describeFinding('missing_webhook'),
+    evidence: { payment: paymentEvidence(payment) },
+    ...withoutUndefined(ids),
   };
 }
 
-/** For tests and the orchestration: read a stored body the same way. */
-export function deliveryUnderAudit(delivery: {
-  deliveryId: string;
-  origin: 'received' | 'recovered';
-  body: Uint8Array;
-  firstReceivedAt: string;
-  receiptCount: number;
-}): DeliveryUnderAudit {
-  return { ...delivery, payload: readPayload(delivery.body) };
+export function auditStalledFinding(
+  delivery: { deliveryId: string; firstReceivedAt: string; fields: WebhookFields },
+  attempts: number,
+  reason: string,
+): FindingDraft {
+  const { fields } = delivery;
+  return {
+    type: 'audit_stalled',
+    subject: delivery.deliveryId,
+    title: `${FINDING_TYPES.audit_stalled.title}: ${fields.referenceNumber ?? fields.referenceId ?? delivery.deliveryId.slice(0, 16)}`,
+    description: describeFinding(
+      'audit_stalled',
+      `The audit of this delivery failed ${attempts} times in a row (last: ${reason.slice(0, 200)}).`,
+    ),
+    evidence: { receipts: [{ deliveryId: delivery.deliveryId, firstReceivedAt: delivery.firstReceivedAt }] },
+    ...withoutUndefined({
+      transactionId: fields.transactionId,
+      referenceId: fields.referenceId,
+      referenceNumber: fields.referenceNumber,
+    }),
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Evidence and labels
+
+/** A short reference for titles: the merchant's invoice number, else our reference, else Paytia's id. */
+function label(ids: Ids): string {
+  return ids.referenceNumber || ids.referenceId || ids.transactionId || 'unidentified webhook';
+}
+
+function receiptEvidence(delivery: DeliveryUnderAudit): Record<string, unknown> {
+  return {
+    deliveryId: delivery.deliveryId,
+    origin: delivery.origin,
+    firstReceivedAt: delivery.firstReceivedAt,
+    receiptCount: delivery.receiptCount,
+    body: cut(Buffer.from(delivery.payload.bytes).toString('utf8')),
+  };
+}
+
+/** A payment record as evidence: its fields as Paytia sent them (`datetime` as written). */
+export function paymentEvidence(payment: PaymentTakenRecord): Record<string, unknown> {
+  return { ...payment, datetime: payment.datetime?.raw };
+}
+
+function differenceEvidence(differences: readonly FieldDifference[]): Record<string, unknown> {
+  return Object.fromEntries(differences.map((d) => [d.field, { stored: d.stored, logged: d.logged }]));
+}
+
+function withoutUndefined<T extends Record<string, unknown>>(record: T): T {
+  return Object.fromEntries(Object.entries(record).filter(([, value]) => value !== undefined)) as T;
 }

@@ -45,7 +45,7 @@ export const paytiaBooleanSchema = z.union([
 ]);
 
 /** Any of Paytia's timestamp formats; the raw text is kept next to the parsed instant (see dates.ts). */
-export const paytiaTimestampSchema = paytiaTextSchema.transform(toPaytiaTimestamp);
+export const paytiaTimestampSchema = paytiaTextSchema.transform((raw) => toPaytiaTimestamp(raw));
 export type { PaytiaTimestamp };
 
 export const paytiaStatusSchema = z.looseObject({

@@ -14,8 +14,10 @@ export interface ReportData {
 export interface ReportDelivery {
   deliveryId: string;
   firstReceivedAt: string;
-  /** `pending`, `verified` or `findings`. */
+  /** `pending`, `verified`, `corroborated`, `unverifiable` or `findings`. */
   auditStatus: string;
+  /** What proved it: `delivery_log` or `payment_record`. */
+  auditProof?: string;
   origin: 'received' | 'recovered';
   receiptCount: number;
   referenceId?: string;
@@ -34,6 +36,9 @@ export interface ReportFinding {
   description: string;
   raisedAt: string;
   alertedAt?: string;
+  /** Set when later evidence disproved it; `resolution` says why. */
+  resolvedAt?: string;
+  resolution?: string;
   deliveryId?: string;
   transactionId?: string;
   referenceId?: string;

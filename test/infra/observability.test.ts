@@ -85,6 +85,7 @@ describe('dashboard', () => {
       'Paytia token lifetime left (s)',
       'Token rotations',
       'Findings raised, by severity',
+      'Findings resolved by later evidence, by type',
       'Scheduled job failures',
       'Alarms',
     ]);
@@ -156,17 +157,24 @@ describe('dashboard', () => {
     expect(widget('Audit backlog', slow).properties.annotations?.horizontal?.[0]?.value).toBe(90 * 60);
   });
 
-  it('shows findings by every type, and the audit outcomes', () => {
-    const types = metricsOf('Findings raised, by type').map((m) => {
-      expect(m).toMatchObject({ name: 'FindingsRaisedByType', stat: 'Sum' });
-      return m.dimensions.type;
-    });
-    expect(types).toEqual(Object.keys(FINDING_TYPES));
-    expect(metricsOf('Audit outcomes').map((m) => m.name)).toEqual([
-      'DeliveryVerified',
-      'DeliveriesRecovered',
-      'AuditDeferred',
-      'PaymentsSwept',
+  it('shows findings raised and resolved by every type, and every audit outcome', () => {
+    const types = (title: string, name: string) =>
+      metricsOf(title).map((m) => {
+        expect(m).toMatchObject({ name, stat: 'Sum' });
+        return m.dimensions.type;
+      });
+    expect(types('Findings raised, by type', 'FindingsRaisedByType')).toEqual(Object.keys(FINDING_TYPES));
+    expect(types('Findings resolved by later evidence, by type', 'FindingsResolved')).toEqual(
+      Object.keys(FINDING_TYPES),
+    );
+    expect(metricsOf('Audit outcomes').map((m) => [m.name, m.dimensions.verdict])).toEqual([
+      ['DeliveriesAudited', 'verified'],
+      ['DeliveriesAudited', 'corroborated'],
+      ['DeliveriesAudited', 'unverifiable'],
+      ['DeliveriesAudited', 'findings'],
+      ['DeliveriesRecovered', undefined],
+      ['AuditDeferred', undefined],
+      ['PaymentsSwept', undefined],
     ]);
   });
 

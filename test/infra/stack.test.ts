@@ -242,6 +242,7 @@ describe('deploy settings', () => {
       paytiaBaseUrl: 'https://accounts.pay729.guru/',
       rotationRateMinutes: 30,
       tokenRequestEncoding: 'form',
+      paytiaTimeZone: 'Europe/London',
       auditRateMinutes: 5,
       sweepRateMinutes: 60,
       auditSettleSeconds: 120,

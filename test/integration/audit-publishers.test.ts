@@ -44,6 +44,7 @@ function event(overrides: Partial<VerifiedDeliveryEvent> = {}): VerifiedDelivery
     firstReceivedAt: '2026-11-20T09:58:00.000Z',
     payload: { transaction_id: 'txn_1', status: 'completed', amount: '150.00', note: 'café £' },
     payment: { unique_id: 'txn_1', status: 'completed' },
+    proof: 'delivery_log',
     verifiedAt: '2026-11-20T10:00:00.000Z',
     ...overrides,
   };

@@ -20,22 +20,16 @@ import { expect } from 'vitest';
 import { ensureTable } from '../../local/dynamodb.js';
 import { type LocalEventBridge, type StoredEvent, startLocalEventBridge } from '../../local/eventbridge.js';
 import { type LocalHttpApi, startLocalHttpApi } from '../../local/http-api.js';
+import type { PaytiaBehaviour } from '../../local/paytia-simulator/behaviour.js';
 import { type PaytiaSimulator, startPaytiaSimulator } from '../../local/paytia-simulator/server.js';
 import { type LocalSns, type SnsNotification, type SnsQueue, startLocalSns } from '../../local/sns.js';
-import {
-  type AuditDependencies,
-  type AuditMetrics,
-  type AuditRunSummary,
-  type AuditSettings,
-  auditPendingDeliveries,
-  type SweepSummary,
-  type SweepWindow,
-  sweepPayments,
-} from '../../shared/audit/audit.js';
+import { type AuditRunSummary, auditPendingDeliveries } from '../../shared/audit/audit-run.js';
 import { dynamoDbAuditStore } from '../../shared/audit/dynamodb-audit-store.js';
 import { eventBridgePublisher } from '../../shared/audit/eventbridge-publisher.js';
 import { VERIFIED_DETAIL_TYPE } from '../../shared/audit/ports.js';
+import type { AuditDependencies, AuditMetrics, AuditSettings } from '../../shared/audit/run-context.js';
 import { snsAlertPublisher, snsSubject } from '../../shared/audit/sns-alert-publisher.js';
+import { type SweepSummary, type SweepWindow, sweepPayments } from '../../shared/audit/sweep.js';
 import type { NarrowLogger } from '../../shared/aws/narrow-logger.js';
 import { fromApiGatewayEvent, toApiGatewayResult, WEBHOOK_ROUTES } from '../../shared/ingest/api-gateway.js';
 import {
@@ -68,21 +62,33 @@ export const SETTINGS: AuditSettings = {
   maxAttempts: 10,
   sweepSettleMs: 900_000,
   sweepMaxWindowMs: 48 * HOUR,
+  timeZone: 'Europe/London',
+  clockToleranceMs: 2 * HOUR,
+  pendingLimitMs: 24 * HOUR,
 };
+
+/**
+ * How long after a payment the sweep looks at it: its settle delay, plus the hours Paytia's
+ * zone-less times may be off.
+ */
+export const SWEEP_SETTLED = SETTINGS.sweepSettleMs + SETTINGS.clockToleranceMs + MINUTE;
 
 /** How far the shared clock moves with each webhook request the receiver takes. */
 export const RECEIPT_TICK_MS = 100;
 
-const TOKEN = 'audit-scenario-token-0123456789';
+/** Our webhook path token: Paytia echoes it (in webhook_url) in its logs and API traces. */
+export const TOKEN = 'audit-scenario-token-0123456789';
 const REGION = 'us-east-1';
 const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 /** What the auditor counted through its metrics port during one test. */
 export interface RecordedMetrics {
   verified: number;
+  verdicts: Record<string, number>;
   recovered: number;
   deferred: number;
   findings: Array<{ type: string; severity: string }>;
+  resolved: string[];
 }
 
 /** A finding as stored in the table, its evidence parsed. */
@@ -98,6 +104,8 @@ export interface StoredFinding {
   referenceId?: string;
   cdrId?: string;
   alertedAt?: string;
+  resolvedAt?: string;
+  resolution?: string;
   // biome-ignore lint/suspicious/noExplicitAny: evidence is free-form JSON the tests read
   evidence: any;
 }
@@ -108,6 +116,8 @@ export interface StoredDeliveryItem {
   origin: string;
   body: Buffer;
   auditStatus: string;
+  /** What proved it: `delivery_log` or `payment_record`. */
+  auditProof?: string;
   pending: boolean;
   auditAttempts: number;
   referenceId?: string;
@@ -163,7 +173,8 @@ export interface AuditHarness {
   failingAlerts: number;
   /** Requests the auditor's Paytia client sent since the last reset, and how many were faulted. */
   paytiaRequests: { sent: number; faulted: number };
-  reset(): Promise<void>;
+  /** A fresh table, topic, bus, clock and simulator; the simulator answers with this profile. */
+  reset(options?: { profile?: string; behaviour?: Partial<PaytiaBehaviour> }): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -297,11 +308,22 @@ export async function startAuditHarness(options: AuditHarnessOptions = {}): Prom
       warn: (message, extra) => logs.push({ level: 'warn', message, extra }),
       error: (message, extra) => logs.push({ level: 'error', message, extra }),
     };
-    const metrics: RecordedMetrics = { verified: 0, recovered: 0, deferred: 0, findings: [] };
+    const metrics: RecordedMetrics = {
+      verified: 0,
+      verdicts: {},
+      recovered: 0,
+      deferred: 0,
+      findings: [],
+      resolved: [],
+    };
     const auditMetrics: AuditMetrics = {
       backlog: () => undefined,
-      verified: () => {
-        metrics.verified++;
+      verdict: (verdict) => {
+        metrics.verdicts[verdict] = (metrics.verdicts[verdict] ?? 0) + 1;
+        if (verdict === 'verified') metrics.verified++;
+      },
+      resolved: (type) => {
+        metrics.resolved.push(type);
       },
       recovered: () => {
         metrics.recovered++;
@@ -374,15 +396,22 @@ export async function startAuditHarness(options: AuditHarnessOptions = {}): Prom
       paytiaFaults: undefined,
       failingAlerts: 0,
       paytiaRequests: { sent: 0, faulted: 0 },
-      async reset() {
+      async reset(options = {}) {
         testNumber++;
         clock = START;
-        sim.control.reset();
+        sim.control.reset({ profile: options.profile ?? 'modelled', behaviour: options.behaviour ?? {} });
         harness.receiverOverride = undefined;
         harness.paytiaFaults = undefined;
         harness.failingAlerts = 0;
         harness.paytiaRequests = { sent: 0, faulted: 0 };
-        Object.assign(metrics, { verified: 0, recovered: 0, deferred: 0, findings: [] });
+        Object.assign(metrics, {
+          verified: 0,
+          verdicts: {},
+          recovered: 0,
+          deferred: 0,
+          findings: [],
+          resolved: [],
+        });
         logs.length = 0;
         receivedAlerts = [];
 
@@ -410,6 +439,7 @@ export async function startAuditHarness(options: AuditHarnessOptions = {}): Prom
           logger,
           metrics: auditMetrics,
           settings: { ...SETTINGS },
+          secrets: async () => [TOKEN],
         };
       },
       close,
@@ -435,6 +465,8 @@ function toFinding(item: Record<string, AttributeValue>): StoredFinding {
     ...optional('referenceId'),
     ...optional('cdrId'),
     ...optional('alertedAt'),
+    ...optional('resolvedAt'),
+    ...optional('resolution'),
     evidence: JSON.parse(item.evidence?.S ?? '{}'),
   };
 }
@@ -446,6 +478,7 @@ function toDeliveryItem(item: Record<string, AttributeValue>): StoredDeliveryIte
     origin: item.origin?.S ?? '',
     body: Buffer.from(item.body?.B ?? new Uint8Array()),
     auditStatus: item.auditStatus?.S ?? '',
+    ...(item.auditProof?.S ? { auditProof: item.auditProof.S } : {}),
     pending: item.auditQueue?.S === 'pending',
     auditAttempts: Number(item.auditAttempts?.N ?? 0),
     ...(item.referenceId?.S ? { referenceId: item.referenceId.S } : {}),

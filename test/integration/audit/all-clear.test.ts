@@ -7,6 +7,7 @@ import {
   paymentOf,
   rerun,
   SETTINGS,
+  SWEEP_SETTLED,
   startAuditHarness,
 } from '../../support/audit-harness.js';
 
@@ -30,7 +31,7 @@ describe('all clear: genuine webhooks that agree with payment_taken', () => {
 
     // Act
     const summary = await harness.audit();
-    harness.advance(SETTINGS.sweepSettleMs);
+    harness.advance(SWEEP_SETTLED);
     const sweep = await harness.sweep();
     await rerun(harness, 3, { sweep: 'recent' });
 

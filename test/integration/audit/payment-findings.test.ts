@@ -10,6 +10,7 @@ import {
   paymentOf,
   rerun,
   SETTINGS,
+  SWEEP_SETTLED,
   startAuditHarness,
 } from '../../support/audit-harness.js';
 
@@ -223,7 +224,7 @@ describe('missing_webhook: payment_taken has a transaction with no webhook at al
       amount: '25.00',
       referenceNumber: 'INV-R-SILENT',
     });
-    harness.advance(SETTINGS.sweepSettleMs + MINUTE);
+    harness.advance(SWEEP_SETTLED);
 
     // Act
     const sweep = await harness.sweep();

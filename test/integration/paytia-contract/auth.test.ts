@@ -35,6 +35,7 @@ beforeEach(() => contract.reset());
 function seededCdrId(): string {
   const [delivery] = contract.sim.control.deliveryLog();
   if (!delivery) throw new Error('the simulator seeded no deliveries');
+  if (!delivery.cdr_id) throw new Error('the first seeded delivery has no call record');
   return delivery.cdr_id;
 }
 

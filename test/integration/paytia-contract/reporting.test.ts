@@ -167,7 +167,7 @@ describe('the three per-call detail lookups', () => {
     const payment = seededPayments()[0] as PaymentRecord;
     const [listed] = (await client.manageCdrLogs({ search_cdr_id: payment.cdr_id })).data;
 
-    const answer = await client.viewCdrLog({ cdr_id: payment.cdr_id, reference_id: 'ref-debug-001' });
+    const answer = await client.viewCdrLog({ cdr_id: String(payment.cdr_id), reference_id: 'ref-debug-001' });
 
     expect(answer.reference_id).toBe('ref-debug-001');
     expect(answer.data).toHaveLength(1);
@@ -183,7 +183,7 @@ describe('the three per-call detail lookups', () => {
     const client = contract.client();
     const payment = seededPayments()[1] as PaymentRecord;
 
-    const answer = await client.viewApiDetailsCdr({ cdr_id: payment.cdr_id });
+    const answer = await client.viewApiDetailsCdr({ cdr_id: String(payment.cdr_id) });
 
     expect(answer.data).toHaveLength(1);
     const [trace] = answer.data;
@@ -202,7 +202,7 @@ describe('the three per-call detail lookups', () => {
     const client = contract.client();
     const payment = seededPayments().find((p) => p.status !== 'pending') as PaymentRecord;
 
-    const answer = await client.webhookRequestData({ cdr_id: payment.cdr_id });
+    const answer = await client.webhookRequestData({ cdr_id: String(payment.cdr_id) });
 
     const logged = contract.sim.control.deliveryLog({ cdrId: payment.cdr_id });
     expect(logged.length).toBeGreaterThan(0);

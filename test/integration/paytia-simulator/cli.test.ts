@@ -42,6 +42,7 @@ describe('optionsFromEnv', () => {
         clientSecret: DEFAULT_CREDENTIALS.clientSecret,
         seed: 1,
         webhookTimeScale: 1,
+        profile: 'modelled',
       },
     });
   });
@@ -55,6 +56,7 @@ describe('optionsFromEnv', () => {
       PAYTIA_SIM_CLIENT_SECRET: 'secret',
       PAYTIA_SIM_SEED: '42',
       PAYTIA_SIM_WEBHOOK_TIME_SCALE: '0.001',
+      PAYTIA_SIM_PROFILE: 'contrary',
     });
 
     expect(config).toEqual({
@@ -67,6 +69,7 @@ describe('optionsFromEnv', () => {
         clientSecret: 'secret',
         seed: 42,
         webhookTimeScale: 0.001,
+        profile: 'contrary',
       },
     });
   });
@@ -77,6 +80,10 @@ describe('optionsFromEnv', () => {
     [{ PAYTIA_SIM_CLIENT_ID: 'abc' }, 'PAYTIA_SIM_CLIENT_ID must be a 32-character hex string'],
     [{ PAYTIA_SIM_CLIENT_ID: 'g'.repeat(32) }, 'PAYTIA_SIM_CLIENT_ID must be a 32-character hex string'],
     [{ PAYTIA_SIM_WEBHOOK_TIME_SCALE: 'fast' }, 'PAYTIA_SIM_WEBHOOK_TIME_SCALE must be a number'],
+    [
+      { PAYTIA_SIM_PROFILE: 'optimistic' },
+      'PAYTIA_SIM_PROFILE must be one of modelled, seed-literal, contrary',
+    ],
   ])('rejects %j naming the variable', (env, message) => {
     const config = optionsFromEnv(env);
 

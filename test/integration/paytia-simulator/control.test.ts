@@ -46,7 +46,7 @@ describe('webhook faults', () => {
     expect(sim.control.sentWebhooks({ referenceId: 'R-lost' })).toEqual([]);
     const [logged] = sim.control.deliveryLog({ referenceId: 'R-lost' });
     expect(logged).toMatchObject({ http_code: 200, status: 'success' });
-    expect(JSON.parse(logged?.webhook_response ?? '')).toMatchObject({
+    expect(JSON.parse(String(logged?.webhook_response ?? ''))).toMatchObject({
       reference_id: 'R-lost',
       status: 'completed',
     });
@@ -59,7 +59,7 @@ describe('webhook faults', () => {
 
     const received = JSON.parse(finalsReceived()[0]?.body ?? '');
     const logged = JSON.parse(
-      sim.control.deliveryLog({ referenceId: 'R-tampered' })[0]?.webhook_response ?? '',
+      String(sim.control.deliveryLog({ referenceId: 'R-tampered' })[0]?.webhook_response ?? ''),
     );
     expect(received).toMatchObject({ amount: '999.00', status: 'failed', reference_id: 'R-tampered' });
     expect(logged).toMatchObject({ amount: '150.00', status: 'completed' });

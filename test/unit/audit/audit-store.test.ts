@@ -414,10 +414,12 @@ describe('completeAudit', () => {
     // Act
     await store.completeAudit('d-1', {
       verdict: 'verified',
+      proof: 'delivery_log',
       findingIds: ['unacknowledged_delivery:d-1'],
       auditedAt: '2026-04-23T11:00:00.000Z',
       transactionId: 'txn_1',
       cdrId: 'cdr-1',
+      eventPublished: true,
     });
 
     // Assess
@@ -425,7 +427,7 @@ describe('completeAudit', () => {
       TableName: TABLE_NAME,
       Key: key('d-1'),
       UpdateExpression:
-        'SET auditStatus = :verdict, auditedAt = :auditedAt, auditFindings = :findings, ' +
+        'SET auditStatus = :verdict, auditedAt = :auditedAt, auditFindings = :findings, auditProof = :proof, ' +
         'resolvedTransactionId = :transaction, resolvedCdrId = :cdr, verifiedEventAt = :auditedAt ' +
         'REMOVE auditQueue, nextAuditAt',
       ConditionExpression: 'attribute_exists(pk)',
@@ -433,6 +435,7 @@ describe('completeAudit', () => {
         ':verdict': { S: 'verified' },
         ':auditedAt': { S: '2026-04-23T11:00:00.000Z' },
         ':findings': { L: [{ S: 'unacknowledged_delivery:d-1' }] },
+        ':proof': { S: 'delivery_log' },
         ':transaction': { S: 'txn_1' },
         ':cdr': { S: 'cdr-1' },
       },
@@ -448,6 +451,7 @@ describe('completeAudit', () => {
       verdict: 'findings',
       findingIds: ['unverified_delivery:d-1'],
       auditedAt: '2026-04-23T11:00:00.000Z',
+      eventPublished: false,
     });
 
     // Assess

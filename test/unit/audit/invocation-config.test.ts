@@ -130,6 +130,10 @@ describe('readAuditConfig', () => {
       sweepSettleMs: 900_000,
       sweepMaxWindowMs: 172_800_000,
       retentionDays: 400,
+      timeZone: 'Europe/London',
+      clockToleranceMs: 7_200_000,
+      pendingLimitMs: 86_400_000,
+      webhookTokenSecretId: undefined,
     });
   });
 
@@ -145,6 +149,10 @@ describe('readAuditConfig', () => {
       SWEEP_SETTLE_MINUTES: '1440',
       SWEEP_MAX_WINDOW_HOURS: '744',
       RETENTION_DAYS: '30',
+      PAYTIA_TIME_ZONE: 'UTC',
+      PAYTIA_CLOCK_TOLERANCE_MINUTES: '0',
+      AUDIT_PENDING_LIMIT_HOURS: '2',
+      WEBHOOK_TOKEN_SECRET_ID: 'paytia/webhook-token',
     });
 
     // Assess
@@ -157,6 +165,10 @@ describe('readAuditConfig', () => {
       sweepSettleMs: 86_400_000,
       sweepMaxWindowMs: 2_678_400_000,
       retentionDays: 30,
+      timeZone: 'UTC',
+      clockToleranceMs: 0,
+      pendingLimitMs: 7_200_000,
+      webhookTokenSecretId: 'paytia/webhook-token',
     });
   });
 
@@ -208,6 +220,12 @@ describe('readAuditConfig', () => {
     { name: 'SWEEP_MAX_WINDOW_HOURS', value: '745' },
     { name: 'RETENTION_DAYS', value: '0' },
     { name: 'RETENTION_DAYS', value: '3651' },
+    { name: 'PAYTIA_TIME_ZONE', value: 'Mars/Olympus_Mons' },
+    { name: 'PAYTIA_TIME_ZONE', value: 'Europe/Londres' },
+    { name: 'PAYTIA_CLOCK_TOLERANCE_MINUTES', value: '-5' },
+    { name: 'PAYTIA_CLOCK_TOLERANCE_MINUTES', value: '1441' },
+    { name: 'AUDIT_PENDING_LIMIT_HOURS', value: '0' },
+    { name: 'AUDIT_PENDING_LIMIT_HOURS', value: 'a day' },
   ])('fails naming $name when it is "$value"', ({ name, value }) => {
     // Act
     const error = configurationErrorFor({ ...REQUIRED, [name]: value });

@@ -1,11 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import {
-  expectedPaymentStatus,
-  matchPayment,
-  money,
-  normaliseAmount,
-} from '../../../shared/audit/reconcile.js';
+import { claimedOutcome, matchPayment, money, normaliseAmount } from '../../../shared/audit/payment-match.js';
 import type { WebhookFields } from '../../../shared/ingest/webhook.js';
 import {
   CDR_ID,
@@ -31,6 +26,9 @@ describe('normaliseAmount', () => {
     { amount: '007.50', expected: '7.5' },
     { amount: '.5', expected: '0.5' },
     { amount: '5.', expected: '5' },
+    { amount: '£150.00', expected: '150' },
+    { amount: '150.00 GBP', expected: '150' },
+    { amount: 'GBP 1,500.00', expected: '1500' },
   ])('reads $amount as $expected', ({ amount, expected }) => {
     // Act
     const normalised = normaliseAmount(amount);
@@ -46,8 +44,9 @@ describe('normaliseAmount', () => {
     { amount: '.' },
     { amount: '-' },
     { amount: '1e3' },
-    { amount: '150.00 GBP' },
-    { amount: '£150.00' },
+    { amount: '£' },
+    { amount: 'GBP' },
+    { amount: '£ abc' },
     { amount: '1.2.3' },
     { amount: undefined },
   ])('reads $amount as no amount', ({ amount }) => {
@@ -129,12 +128,12 @@ describe('money', () => {
   });
 });
 
-describe('expectedPaymentStatus', () => {
+describe('claimedOutcome', () => {
   it.each(['completed', 'complete', 'success', 'successful', 'paid', 'approved'])(
     'reads status "%s" as success',
     (status) => {
       // Act
-      const expected = expectedPaymentStatus({ status });
+      const expected = claimedOutcome({ status })?.outcome;
 
       // Assess
       expect(expected).toBe('success');
@@ -145,7 +144,7 @@ describe('expectedPaymentStatus', () => {
     'reads status "%s" as failed',
     (status) => {
       // Act
-      const expected = expectedPaymentStatus({ status });
+      const expected = claimedOutcome({ status })?.outcome;
 
       // Assess
       expect(expected).toBe('failed');
@@ -154,7 +153,7 @@ describe('expectedPaymentStatus', () => {
 
   it('reads status "pending" as pending', () => {
     // Act
-    const expected = expectedPaymentStatus({ status: 'pending' });
+    const expected = claimedOutcome({ status: 'pending' })?.outcome;
 
     // Assess
     expect(expected).toBe('pending');
@@ -168,7 +167,7 @@ describe('expectedPaymentStatus', () => {
     { status: 'Pending', expected: 'pending' },
   ])('ignores case ("$status" is $expected)', ({ status, expected }) => {
     // Act
-    const read = expectedPaymentStatus({ status });
+    const read = claimedOutcome({ status })?.outcome;
 
     // Assess
     expect(read).toBe(expected);
@@ -178,7 +177,7 @@ describe('expectedPaymentStatus', () => {
     'has no expectation for an unknown word ("%s")',
     (status) => {
       // Act
-      const expected = expectedPaymentStatus({ status });
+      const expected = claimedOutcome({ status })?.outcome;
 
       // Assess
       expect(expected).toBeUndefined();
@@ -194,7 +193,7 @@ describe('expectedPaymentStatus', () => {
     const fields: WebhookFields = { paymentStage: 'payment_response', success, referenceId: REFERENCE_ID };
 
     // Act
-    const status = expectedPaymentStatus(fields);
+    const status = claimedOutcome(fields)?.outcome;
 
     // Assess
     expect(status).toBe(expected);
@@ -202,8 +201,8 @@ describe('expectedPaymentStatus', () => {
 
   it('reads no outcome from a success flag outside the payment_response stage', () => {
     // Act
-    const onOtherStage = expectedPaymentStatus({ paymentStage: 'amount_verify', success: '1' });
-    const onNoStage = expectedPaymentStatus({ success: '0', referenceId: REFERENCE_ID });
+    const onOtherStage = claimedOutcome({ paymentStage: 'amount_verify', success: '1' })?.outcome;
+    const onNoStage = claimedOutcome({ success: '0', referenceId: REFERENCE_ID })?.outcome;
 
     // Assess
     expect(onOtherStage).toBeUndefined();
@@ -212,11 +211,11 @@ describe('expectedPaymentStatus', () => {
 
   it('lets a status word win over the success flag', () => {
     // Act
-    const expected = expectedPaymentStatus({
+    const expected = claimedOutcome({
       status: 'failed',
       paymentStage: 'payment_response',
       success: '1',
-    });
+    })?.outcome;
 
     // Assess
     expect(expected).toBe('failed');
@@ -224,7 +223,7 @@ describe('expectedPaymentStatus', () => {
 
   it('has no expectation for a webhook that reports no outcome', () => {
     // Act
-    const expected = expectedPaymentStatus({ paymentStage: 'pan_digit', referenceId: REFERENCE_ID });
+    const expected = claimedOutcome({ paymentStage: 'pan_digit', referenceId: REFERENCE_ID })?.outcome;
 
     // Assess
     expect(expected).toBeUndefined();

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { type AuditDependencies, sweepPayments } from '../../../shared/audit/audit.js';
 import type { Finding } from '../../../shared/audit/findings.js';
 import type { AuditStore } from '../../../shared/audit/ports.js';
+import type { AuditDependencies } from '../../../shared/audit/run-context.js';
+import { sweepPayments } from '../../../shared/audit/sweep.js';
 import { paymentTakenRecordSchema } from '../../../shared/paytia/schemas.js';
 
 function sweepDependencies(clock: { now: Date }, paymentDatetimes: string[]) {
@@ -21,6 +22,7 @@ function sweepDependencies(clock: { now: Date }, paymentDatetimes: string[]) {
     deliveriesForTransaction: async () => [],
     deliveriesForReference: async () => [],
     getDeliveries: async () => new Map(),
+    resolveFindings: async () => [],
     saveFinding: async (finding: Finding) => {
       findings.push(finding);
       return { created: true, alertOwed: false };
@@ -39,7 +41,8 @@ function sweepDependencies(clock: { now: Date }, paymentDatetimes: string[]) {
     logger: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
     metrics: {
       backlog: () => undefined,
-      verified: () => undefined,
+      verdict: () => undefined,
+      resolved: () => undefined,
       finding: () => undefined,
       recovered: () => undefined,
       deferred: () => undefined,
@@ -52,6 +55,9 @@ function sweepDependencies(clock: { now: Date }, paymentDatetimes: string[]) {
       maxAttempts: 3,
       sweepSettleMs: 0,
       sweepMaxWindowMs: 86_400_000,
+      timeZone: 'UTC',
+      clockToleranceMs: 0,
+      pendingLimitMs: 86_400_000,
     },
   };
   return { deps, findings, cursors };

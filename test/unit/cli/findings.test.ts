@@ -25,7 +25,7 @@ describe('findings list', () => {
 
     expect(code).toBe(0);
     const lines = stdout.trimEnd().split('\n');
-    expect(lines[0]).toMatch(/^RAISED +SEVERITY +TYPE +SUBJECT +REFERENCE +TITLE$/);
+    expect(lines[0]).toMatch(/^RAISED +SEVERITY +TYPE +SUBJECT +REFERENCE +TITLE +RESOLVED$/);
     expect(lines[2]).toMatch(
       /^2026-11-21T11:30:00Z +critical +status_mismatch +txn_9 +R1 +Webhook says completed/,
     );
@@ -54,8 +54,39 @@ describe('findings list', () => {
     const input = dynamodb.commandCalls(ScanCommand)[0]?.args[0].input;
     expect(readable(input?.FilterExpression, input)).toBe(
       'entity = "finding" AND findingType = "status_mismatch" AND severity = "critical" AND ' +
-        'referenceId = "R1" AND raisedAt >= "2026-11-14T12:00:00.000Z"',
+        'attribute_not_exists(resolvedAt) AND referenceId = "R1" AND raisedAt >= "2026-11-14T12:00:00.000Z"',
     );
+  });
+
+  it.each([
+    { state: 'open', filter: 'attribute_not_exists(resolvedAt)' },
+    { state: 'resolved', filter: 'attribute_exists(resolvedAt)' },
+  ])('lists $state findings with --state $state', async ({ state, filter }) => {
+    dynamodb.on(ScanCommand).resolves({ Items: [] });
+    await runCli(['findings', 'list', '--state', state], fakeTarget());
+
+    const input = dynamodb.commandCalls(ScanCommand)[0]?.args[0].input;
+    expect(readable(input?.FilterExpression, input)).toBe(`entity = "finding" AND ${filter}`);
+  });
+
+  it('lists resolved and open findings with --state all, and shows when each was resolved', async () => {
+    const resolved = findingItem({
+      resolvedAt: { S: '2026-11-21T12:30:00.000Z' },
+      resolution: { S: 'Paytia’s delivery log now holds it' },
+    });
+    dynamodb.on(ScanCommand).resolves({ Items: [resolved, MISMATCH] });
+    const { stdout } = await runCli(['findings', 'list', '--state', 'all'], fakeTarget());
+
+    const input = dynamodb.commandCalls(ScanCommand)[0]?.args[0].input;
+    expect(readable(input?.FilterExpression, input)).toBe('entity = "finding"');
+    expect(stdout).toMatch(/unverified_delivery .* 2026-11-21T12:30:00Z\n/);
+  });
+
+  it('refuses an unknown --state, naming the choices', async () => {
+    const { code, stderr } = await runCli(['findings', 'list', '--state', 'closed'], fakeTarget());
+
+    expect(code).toBe(2);
+    expect(stderr).toContain('--state: "closed" must be one of open, resolved, all');
   });
 
   it('prints JSON with the evidence parsed', async () => {

@@ -52,7 +52,7 @@ describe('usage errors exit 2 with a message, before any target is resolved', ()
     [['deliveries', 'list', 'extra'], 'unexpected argument extra'],
     [
       ['deliveries', 'list', '--status', 'lost'],
-      '--status: "lost" must be one of pending, verified, findings',
+      '--status: "lost" must be one of pending, verified, corroborated, unverifiable, findings',
     ],
     [['deliveries', 'list', '--since', 'last week'], '--since: "last week" is not a time'],
     [['deliveries', 'list', '--since', '1h', '--until', '2h'], '--since must be before --until'],

@@ -1,0 +1,276 @@
+import type { NarrowLogger } from '../aws/narrow-logger.js';
+import type { WebhookFields } from '../ingest/webhook.js';
+import { compareWithLog, type LoggedAttempt, type StoredPayload, unstoredPayloads } from './delivery-log.js';
+import { readPayload } from './payloads.js';
+import { type AuditPaytiaClient, PaytiaView } from './paytia-view.js';
+import type {
+  AlertPublisher,
+  AuditStore,
+  AuditVerdict,
+  Disproof,
+  StoredDelivery,
+  VerifiedEventPublisher,
+} from './ports.js';
+import { type FindingRaiser, findingRaiser } from './raise-findings.js';
+import { missingDeliveryFinding } from './reconcile.js';
+
+export interface AuditSettings {
+  /** Deliveries younger than this are left for a later run (Paytia may still be logging them). */
+  settleMs: number;
+  /** How long Paytia's records may lag before absence from them is evidence. */
+  verificationWindowMs: number;
+  concurrency: number;
+  /** Most deliveries audited in one run. */
+  batchSize: number;
+  /** Transient failures of one delivery's audit before `audit_stalled` is raised. */
+  maxAttempts: number;
+  /** Payments younger than this are left out of a sweep (their webhook may be on its way). */
+  sweepSettleMs: number;
+  /** The longest window one sweep covers; a longer gap is worked off over several runs. */
+  sweepMaxWindowMs: number;
+  /** The IANA zone Paytia's zone-less times are read in (PAYTIA_TIME_ZONE). */
+  timeZone: string;
+  /** How far Paytia's zone-less times may be off, should the zone be wrong: every window allows it. */
+  clockToleranceMs: number;
+  /** How long a payment may stay `pending` in payment_taken after a final webhook before that is a finding. */
+  pendingLimitMs: number;
+}
+
+export interface AuditMetrics {
+  backlog(pending: number, oldestAgeSeconds: number): void;
+  verdict(verdict: AuditVerdict): void;
+  finding(type: string, severity: string): void;
+  resolved(type: string): void;
+  recovered(): void;
+  deferred(): void;
+}
+
+export interface AuditDependencies {
+  store: AuditStore;
+  paytia: AuditPaytiaClient;
+  alerts: AlertPublisher;
+  events: VerifiedEventPublisher;
+  clock: () => Date;
+  logger: NarrowLogger;
+  metrics: AuditMetrics;
+  settings: AuditSettings;
+  /**
+   * Secret values no finding may carry (the webhook path token, current and previous): removed
+   * from every string of a finding before it is stored or sent.
+   */
+  secrets?: () => Promise<readonly string[]>;
+}
+
+/** Paytia's delivery log for one call, and every delivery we store for it. */
+export interface CallState {
+  attempts: readonly LoggedAttempt[];
+  stored: readonly StoredDelivery[];
+}
+
+/**
+ * One run's view of the world: Paytia (cached), our related deliveries (cached), each call's log
+ * (read, held against what we store, and recovered from once), and the findings raised and
+ * disproved along the way. Shared by the audit run and the sweep.
+ */
+export class RunContext {
+  readonly view: PaytiaView;
+  readonly now: Date;
+  readonly raiser: FindingRaiser;
+  /** Deliveries recovered in this run, to be audited before it ends. */
+  readonly recoveredIds: string[] = [];
+  readonly #related = new Map<string, Promise<StoredDelivery[]>>();
+  readonly #calls = new Map<string, Promise<CallState>>();
+  readonly #disproofs = new Map<string, string>();
+  readonly #published = new Set<string>();
+
+  constructor(
+    readonly deps: AuditDependencies,
+    /** Whether an undated failed log attempt counts as settled (the sweep runs late enough). */
+    private readonly undatedSettled: boolean,
+  ) {
+    this.now = deps.clock();
+    this.view = new PaytiaView(deps.paytia, deps.settings.timeZone);
+    this.raiser = findingRaiser(deps, this.now, () => this.view);
+  }
+
+  /** Deliveries that name the same transaction or reference (ours included), once per run. */
+  async relatedDeliveries(fields: WebhookFields): Promise<StoredDelivery[]> {
+    const lookups: Array<Promise<StoredDelivery[]>> = [];
+    const { transactionId, referenceId } = fields;
+    if (transactionId) {
+      lookups.push(
+        this.#cachedRelated(`transaction:${transactionId}`, () =>
+          this.deps.store.deliveriesForTransaction(transactionId),
+        ),
+      );
+    }
+    if (referenceId) {
+      lookups.push(
+        this.#cachedRelated(`reference:${referenceId}`, () =>
+          this.deps.store.deliveriesForReference(referenceId),
+        ),
+      );
+    }
+    const all = (await Promise.all(lookups)).flat();
+    return [...new Map(all.map((delivery) => [delivery.deliveryId, delivery])).values()];
+  }
+
+  #cachedRelated(key: string, load: () => Promise<StoredDelivery[]>): Promise<StoredDelivery[]> {
+    let hit = this.#related.get(key);
+    if (hit === undefined) {
+      hit = load().catch((error: unknown) => {
+        this.#related.delete(key);
+        throw error;
+      });
+      this.#related.set(key, hit);
+    }
+    return hit;
+  }
+
+  /**
+   * A call's log and what we store for it, once per run. Reading it recovers what Paytia logged
+   * and we never stored, and disproves `unverified_delivery` for what the log now holds.
+   */
+  callState(cdrId: string): Promise<CallState> {
+    let state = this.#calls.get(cdrId);
+    if (state === undefined) {
+      state = this.#loadCall(cdrId).catch((error: unknown) => {
+        this.#calls.delete(cdrId);
+        throw error;
+      });
+      this.#calls.set(cdrId, state);
+    }
+    return state;
+  }
+
+  async #loadCall(cdrId: string): Promise<CallState> {
+    const attempts = await this.view.deliveryLog(cdrId);
+    const byId = await this.deps.store.getDeliveries(attempts.map((attempt) => attempt.payload.deliveryId));
+    const stored = new Map(byId);
+    // Copies Paytia re-serialised (or re-stamped) have other ids: add what we hold for the same
+    // transactions and references.
+    for (const attempt of attempts) {
+      for (const delivery of await this.relatedDeliveries(attempt.payload.fields)) {
+        stored.set(delivery.deliveryId, delivery);
+      }
+    }
+    const held = [...stored.values()];
+    await this.#recover(cdrId, attempts, held);
+    // A delivery judged unverified because the log lagged past the window is proven now.
+    const received = held.filter((d) => d.origin === 'received').map((d) => readPayload(d.body));
+    for (const delivery of held) {
+      if (delivery.auditStatus !== 'findings' || delivery.origin !== 'received') continue;
+      const comparison = compareWithLog(readPayload(delivery.body), attempts, received);
+      if (comparison.exact.length + comparison.sameEvent.length > 0) {
+        this.disprove(`unverified_delivery:${delivery.deliveryId}`, 'Paytia’s delivery log now holds it');
+      }
+    }
+    return { attempts, stored: held };
+  }
+
+  /** Stores, as recovered, what the call's log holds and we do not; raises `missing_delivery`. */
+  async #recover(cdrId: string, attempts: readonly LoggedAttempt[], held: readonly StoredDelivery[]) {
+    const { settings, store, metrics, logger } = this.deps;
+    const storedPayloads: StoredPayload[] = held.map((delivery) => ({
+      payload: readPayload(delivery.body),
+      origin: delivery.origin,
+      windowOver: this.now.getTime() - Date.parse(delivery.firstReceivedAt) >= settings.verificationWindowMs,
+    }));
+    const unstored = unstoredPayloads(attempts, storedPayloads, {
+      settledBefore: new Date(this.now.getTime() - settings.settleMs),
+      toleranceMs: settings.clockToleranceMs,
+      undatedSettled: this.undatedSettled,
+    });
+    for (const { attempt, role } of unstored) {
+      const payload = attempt.payload;
+      // The finding first: once the delivery is stored it is no longer missing, so a run that
+      // stored it but failed to alert would leave the alert owed with nothing left to raise it.
+      if (role === 'missing') {
+        await this.raiser.raise(
+          missingDeliveryFinding({ deliveryId: payload.deliveryId, attempt, cdrId }),
+          payload.deliveryId,
+        );
+      }
+      const created = await store.recordRecovered({
+        deliveryId: payload.deliveryId,
+        body: payload.bytes,
+        bodyFormat: payload.parsed.format,
+        parsed: payload.parsed.parsed,
+        fields: payload.fields,
+        eventKey: payload.eventKey,
+        loggedAt: attempt.entry.date_time?.raw ?? 'unknown',
+        loggedAtInstant: attempt.loggedAt?.toISOString(),
+        httpCode: attempt.entry.http_code ?? 0,
+        cdrId,
+        recoveredAt: this.now.toISOString(),
+      });
+      if (!created) continue;
+      this.recoveredIds.push(payload.deliveryId);
+      metrics.recovered();
+      logger.warn(
+        role === 'missing'
+          ? 'webhook recovered from Paytia’s log'
+          : 'original of an altered webhook recovered from Paytia’s log',
+        {
+          deliveryId: payload.deliveryId,
+          cdrId,
+        },
+      );
+    }
+  }
+
+  /** Later evidence disproves a finding; it is resolved (if it exists and is open) when the run ends. */
+  disprove(findingId: string, reason: string): void {
+    if (!this.#disproofs.has(findingId)) this.#disproofs.set(findingId, reason);
+  }
+
+  /** Resolves what the run disproved; returns the ids resolved. */
+  async resolveDisproved(): Promise<string[]> {
+    const disproofs: Disproof[] = [...this.#disproofs].map(([findingId, reason]) => ({ findingId, reason }));
+    this.#disproofs.clear();
+    if (disproofs.length === 0) return [];
+    const resolved = await this.deps.store.resolveFindings(disproofs, this.now.toISOString());
+    for (const id of resolved) {
+      this.deps.metrics.resolved(id.slice(0, id.indexOf(':')));
+      this.deps.logger.info('finding resolved by later evidence', {
+        findingId: id,
+        reason: disproofs.find((d) => d.findingId === id)?.reason,
+      });
+    }
+    return resolved;
+  }
+
+  /**
+   * Whether this delivery's logical event still needs its verified event: not when another
+   * delivery of the same event (a re-stamped retry, a recovered copy) already had one.
+   */
+  async firstOfEvent(delivery: StoredDelivery, eventKey: string | undefined): Promise<boolean> {
+    if (eventKey === undefined) return true;
+    // Claimed before the lookup: two deliveries of one event audited side by side publish once.
+    if (this.#published.has(eventKey)) return false;
+    this.#published.add(eventKey);
+    const related = await this.relatedDeliveries(delivery.fields);
+    return !related.some(
+      (other) =>
+        other.deliveryId !== delivery.deliveryId &&
+        other.eventKey === eventKey &&
+        other.verifiedEventAt !== undefined,
+    );
+  }
+}
+
+/** Runs `work` over `items`, at most `limit` at a time. */
+export async function forEachWithConcurrency<T>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<void>,
+): Promise<void> {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await work(item);
+    }
+  });
+  await Promise.all(workers);
+}
