@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { tableOf } from '../cli/deliveries.js';
 import { listDeliveries, listFindings } from '../cli/records.js';
 import { collectReportData } from '../cli/report.js';
-import { resolveTarget } from '../cli/target.js';
+import { localTargetOf } from '../cli/target.js';
 import type { AuditRunSummary, SweepSummary } from '../shared/audit/audit.js';
 import { FINDING_TYPES, type FindingType } from '../shared/audit/findings.js';
 import { PaytiaClient } from '../shared/paytia/client.js';
@@ -161,8 +161,9 @@ export async function runDemo(stack: LocalStack, say: Say): Promise<DemoResult> 
     if (sweep.recovered > 0) audits.push((await stack.invoke('audit', { mode: 'audit' })) as AuditRunSummary);
     await waitForAlerts(stack);
 
-    // Read back as an operator would, through the CLI's view of the stack.
-    const target = await resolveTarget({ cwd: process.cwd(), env: process.env });
+    // Read back as an operator would, through the CLI's view of this stack (not through the
+    // descriptor file: that may describe another stack running beside the demo).
+    const target = localTargetOf(stack.descriptor);
     try {
       const table = tableOf(target);
       const findings = (await listFindings(table, {})).map(({ type, severity, title }) => ({

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   CreateSecretCommand,
@@ -12,7 +12,12 @@ import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { integerSetting, readConfig } from '../shared/config.js';
 import { WEBHOOK_ROUTES } from '../shared/ingest/api-gateway.js';
-import { DESCRIPTOR_FILE, type LocalStackDescriptor } from './descriptor.js';
+import {
+  claimDescriptor,
+  DESCRIPTOR_FILE,
+  type DescriptorClaim,
+  type LocalStackDescriptor,
+} from './descriptor.js';
 import { ensureTable, localDynamoDbClient, startLocalDynamoDb } from './dynamodb.js';
 import { startLocalEventBridge } from './eventbridge.js';
 import { type HttpApiHandler, lambdaContext, startLocalHttpApi } from './http-api.js';
@@ -92,6 +97,11 @@ export interface LocalStack {
   dataDir: string | undefined;
   simulator: PaytiaSimulator;
   descriptor: LocalStackDescriptor;
+  /**
+   * Whether the descriptor file was written, or left to the live stack it already describes.
+   * Undefined when none was asked for.
+   */
+  descriptorFile: DescriptorClaim | undefined;
   /** Runs a function's handler as the scheduler or `aws lambda invoke` would. */
   invoke(functionName: 'audit' | 'rotate-token', event: unknown): Promise<unknown>;
   /** Alerts published to the alert topic so far, oldest first. */
@@ -257,6 +267,7 @@ export async function startLocalStack(
     const webhookBaseUrl = `${api.url}/webhooks/paytia/`;
     const descriptor: LocalStackDescriptor = {
       kind: 'local',
+      pid: process.pid,
       region: process.env.AWS_REGION ?? sns.region,
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
       endpoints: {
@@ -281,10 +292,8 @@ export async function startLocalStack(
     };
     const descriptorPath =
       options.descriptorPath ?? process.env.PAYTIA_LOCAL_DESCRIPTOR ?? join(process.cwd(), DESCRIPTOR_FILE);
-    if (descriptorPath !== false) {
-      writeFileSync(descriptorPath, `${JSON.stringify(descriptor, null, 2)}\n`);
-      closers.push(() => rmSync(descriptorPath, { force: true }));
-    }
+    const descriptorFile = descriptorPath === false ? undefined : claimDescriptor(descriptorPath, descriptor);
+    if (descriptorFile?.written) closers.push(descriptorFile.release);
 
     return {
       webhookUrl: `${webhookBaseUrl}${token}`,
@@ -299,6 +308,7 @@ export async function startLocalStack(
       dataDir: config.LOCAL_DATA_DIR,
       simulator,
       descriptor,
+      descriptorFile,
       invoke: (functionName, event) => invoke(functionName, event),
       alerts: () => [...seenAlerts],
       verifiedEvents: () => eventBridge.events(),

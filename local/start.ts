@@ -17,7 +17,8 @@ EventBridge stand-in, the ingest function behind a local HTTP API, and a schedul
 token rotator, the auditor and the sweep. Ctrl-C stops it.
 
   --demo     drive a scripted scenario (payments, and one case of each finding type), print a
-             findings summary and exit (npm run demo)
+             findings summary and exit (npm run demo); it picks free ports unless they are set,
+             so it runs beside npm start
 
 Environment:
   PORT                           receiver port (default 3000; 0 picks a free port)
@@ -59,7 +60,11 @@ async function main() {
   // The SDK warns that its 2027 releases will need Node 22; true, and said in the README, but
   // repeated on every start it would bury the lines a newcomer needs.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  if (demo) process.env.LOCAL_WEBHOOK_TIME_SCALE ??= DEMO_WEBHOOK_TIME_SCALE;
+  if (demo) {
+    process.env.LOCAL_WEBHOOK_TIME_SCALE ??= DEMO_WEBHOOK_TIME_SCALE;
+    // Nobody posts to the demo's stack from outside: free ports let it run beside npm start.
+    for (const name of ['PORT', 'LOCAL_DYNAMODB_PORT', 'PAYTIA_SIM_PORT']) process.env[name] ??= '0';
+  }
 
   const config = readLocalConfig();
   const started = Date.now();
@@ -81,6 +86,12 @@ async function main() {
       `  SNS endpoint:             ${stack.snsEndpoint}  (alerts are printed below)`,
       `  EventBridge endpoint:     ${stack.eventBridgeEndpoint}  (verified events: ${stack.eventBridgeEndpoint}/events)`,
       `  Data:                     ${stack.dataDir ? `kept in ${stack.dataDir}` : 'in memory (set LOCAL_DATA_DIR to keep it)'}`,
+      ...(stack.descriptorFile?.written === false
+        ? [
+            `  Not described in ${stack.descriptorFile.path}: it describes another running stack (pid ${stack.descriptorFile.ownerPid}),`,
+            '  which npx paytia-auditor keeps acting on. Set PAYTIA_LOCAL_DESCRIPTOR to describe this one elsewhere.',
+          ]
+        : []),
       '',
     ].join('\n'),
   );
