@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   CreateSecretCommand,
   GetSecretValueCommand,
@@ -81,6 +82,9 @@ export const LOCAL_NAMES = {
   eventBus: 'paytia-verified-deliveries',
   functions: { ingest: 'ingest-webhook', audit: 'audit', rotate: 'rotate-token' },
 } as const;
+
+/** How long a stop waits for a function run in flight. */
+const STOP_GRACE_MS = 2_000;
 
 type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
 
@@ -256,7 +260,12 @@ export async function startLocalStack(
     const timers: NodeJS.Timeout[] = [];
     closers.push(async () => {
       for (const timer of timers) clearInterval(timer);
-      await Promise.allSettled(running.values());
+      // A run in flight gets a moment to finish, then is abandoned, as Lambda abandons a function
+      // at its timeout: every run is safe to repeat, and a stop must not wait on Paytia's retries.
+      await Promise.race([
+        Promise.allSettled(running.values()),
+        sleep(STOP_GRACE_MS, undefined, { ref: false }),
+      ]);
     });
     const every = (intervalSeconds: number, functionName: string, event: unknown) => {
       const fire = () => void invoke(functionName, event).catch(() => undefined); // the handler logs its own failures

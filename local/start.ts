@@ -38,6 +38,9 @@ Environment:
                                  function settings in the README
 `;
 
+/** A stop ends the process within this, whatever is still closing. */
+const STOP_DEADLINE_MS = 4_000;
+
 function printAlert(alert: SnsNotification) {
   const severity = alert.messageAttributes.severity?.value ?? '?';
   process.stdout.write(`ALERT [${severity}] ${alert.subject ?? alert.message.split('\n')[0]}\n`);
@@ -133,9 +136,15 @@ async function main() {
 
   let stopping = false;
   const stop = async (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      process.stdout.write(`${signal} received again, stopping now.\n`);
+      process.exit(1);
+    }
     stopping = true;
     process.stdout.write(`\n${signal} received, stopping.\n`);
+    // Whatever still holds on after this is not worth a person's wait (the data is written as it
+    // arrives); process managers allow a few seconds before they kill.
+    setTimeout(() => process.exit(0), STOP_DEADLINE_MS).unref();
     await stack.close();
     process.exit(0);
   };
