@@ -234,6 +234,8 @@ export async function startLocalStack(
           handler: ingest,
           functionName: LOCAL_NAMES.functions.ingest,
         })),
+        // As in AWS: any other request reaches the ingest function, which answers an empty 404.
+        { method: 'ANY', path: '$default', handler: ingest, functionName: LOCAL_NAMES.functions.ingest },
         {
           method: 'POST',
           path: '/_local/invoke/{function}',
