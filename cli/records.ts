@@ -162,6 +162,9 @@ export async function getFinding(table: Table, idOrPrefix: string): Promise<Find
   return toFinding(await getByIdOrPrefix(table, 'FINDING', idOrPrefix, 'finding'));
 }
 
+/** The fewest characters of an id that are looked up as a prefix: fewer would match too much. */
+const MIN_PREFIX = 6;
+
 async function getByIdOrPrefix(
   table: Table,
   kind: 'DELIVERY' | 'FINDING',
@@ -179,17 +182,20 @@ async function getByIdOrPrefix(
   );
   if (exact.Item) return exact.Item;
   // Tables show ids shortened; any unique prefix of at least 6 characters finds the item.
-  if (id.length >= 6) {
-    const expression = new Expression();
-    const matches = await readAll(table, 'scan', {
-      FilterExpression: `begins_with(${expression.name('pk')}, ${expression.value(`${kind}#${id}`)}) AND ${expression.name('sk')} = ${expression.value(kind)}`,
-      ...expression.attributes(),
-    });
-    if (matches.length === 1 && matches[0]) return matches[0];
-    if (matches.length > 1) {
-      const plural = kind === 'DELIVERY' ? 'deliveries' : 'findings';
-      throw new UsageError(`"${id}" matches ${matches.length} ${plural}; give more of the id`);
-    }
+  if (id.length < MIN_PREFIX) {
+    throw new UsageError(
+      `no ${what} has the id "${id}", and a shortened id needs at least ${MIN_PREFIX} characters`,
+    );
+  }
+  const expression = new Expression();
+  const matches = await readAll(table, 'scan', {
+    FilterExpression: `begins_with(${expression.name('pk')}, ${expression.value(`${kind}#${id}`)}) AND ${expression.name('sk')} = ${expression.value(kind)}`,
+    ...expression.attributes(),
+  });
+  if (matches.length === 1 && matches[0]) return matches[0];
+  if (matches.length > 1) {
+    const plural = kind === 'DELIVERY' ? 'deliveries' : 'findings';
+    throw new UsageError(`"${id}" matches ${matches.length} ${plural}; give more of the id`);
   }
   throw new UsageError(`no ${what} ${id}`);
 }
