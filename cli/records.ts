@@ -135,6 +135,43 @@ export async function listDeliveries(table: Table, filter: DeliveryFilter): Prom
   return items.map(toDeliverySummary).sort(newestFirst((delivery) => delivery.firstReceivedAt));
 }
 
+/** Deliveries the auditor has put off to a later run, for one reason. */
+export interface BackoffGroup {
+  /** The auditor's note (`lastAuditNote`): a wait for Paytia's records, or a transient failure. */
+  reason: string;
+  deliveries: number;
+  /** The soonest next try among them. */
+  nextAuditAt: string;
+}
+
+/**
+ * Pending deliveries whose next audit is still to come (`nextAuditAt` after `now`), grouped by
+ * why, most first: what an audit run that audits nothing is waiting for.
+ */
+export async function listBackoff(table: Table, now: Date): Promise<BackoffGroup[]> {
+  const expression = new Expression();
+  const index = TABLE.indexes.pendingAudit;
+  const items = await readAll(table, 'query', {
+    IndexName: index.name,
+    KeyConditionExpression: `${expression.name(index.partitionKey)} = ${expression.value(PENDING_AUDIT)}`,
+    FilterExpression: `${expression.name('nextAuditAt')} > ${expression.value(now.toISOString())}`,
+    ProjectionExpression: [expression.name('nextAuditAt'), expression.name('lastAuditNote')].join(', '),
+    ...expression.attributes(),
+  });
+  const groups = new Map<string, BackoffGroup>();
+  for (const item of items) {
+    const reason = item.lastAuditNote?.S ?? 'no reason recorded';
+    const nextAuditAt = item.nextAuditAt?.S ?? '';
+    const group = groups.get(reason);
+    if (group === undefined) groups.set(reason, { reason, deliveries: 1, nextAuditAt });
+    else {
+      group.deliveries++;
+      if (nextAuditAt < group.nextAuditAt) group.nextAuditAt = nextAuditAt;
+    }
+  }
+  return [...groups.values()].sort((a, b) => b.deliveries - a.deliveries || a.reason.localeCompare(b.reason));
+}
+
 /** One delivery by its id or a unique prefix of it; an unknown id is bad input (exit 2). */
 export async function getDelivery(table: Table, idOrPrefix: string): Promise<DeliveryDetail> {
   const item = await getByIdOrPrefix(table, 'DELIVERY', idOrPrefix, 'delivery');

@@ -13,6 +13,9 @@ import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { integerSetting, readConfig } from '../shared/config.js';
 import { WEBHOOK_ROUTES } from '../shared/ingest/api-gateway.js';
+import { checkPaytiaAccess, type PaytiaAccess } from '../shared/paytia/access-check.js';
+import { staticAccessToken } from '../shared/paytia/credentials.js';
+import { parseTokenSecret } from '../shared/paytia/token-secret.js';
 import {
   claimDescriptor,
   DESCRIPTOR_FILE,
@@ -101,6 +104,8 @@ export interface LocalStack {
   dataDir: string | undefined;
   simulator: PaytiaSimulator;
   descriptor: LocalStackDescriptor;
+  /** Set when Paytia refused the token kept in `LOCAL_DATA_DIR` at start (it is then renewed). */
+  paytiaTokenAtStart: PaytiaTokenAtStart | undefined;
   /**
    * Whether the descriptor file was written, or left to the live stack it already describes.
    * Undefined when none was asked for.
@@ -115,6 +120,12 @@ export interface LocalStack {
   /** Starts firing the rotator, the auditor and the sweep on the configured intervals. */
   startScheduler(): void;
   close(): Promise<void>;
+}
+
+/** What the check of a kept Paytia token found at start: Paytia's reason, and whether renewal worked. */
+export interface PaytiaTokenAtStart {
+  refusedBecause: string;
+  renewed: boolean;
 }
 
 export interface LocalStackOptions {
@@ -180,6 +191,7 @@ export async function startLocalStack(
     await ensureTable(dynamoDbClient, config.TABLE_NAME);
     dynamoDbClient.destroy();
     const token = await ensureSecrets(secrets.endpoint, config.WEBHOOK_TOKEN, simulator);
+    const keptPaytiaToken = await checkKeptPaytiaToken(secrets.endpoint, simulator.url);
     const alertTopicArn = await sns.createTopic(LOCAL_NAMES.alertTopic);
     const alertQueue = await sns.subscribeQueue(alertTopicArn);
 
@@ -223,6 +235,18 @@ export async function startLocalStack(
       running.set(functionName, run);
       return run;
     };
+    // The refused token was dropped from the secret: the rotator gets a new one now, not in five
+    // minutes, so the first audits find a working token.
+    const paytiaTokenAtStart: PaytiaTokenAtStart | undefined =
+      keptPaytiaToken?.verdict === 'refused'
+        ? {
+            refusedBecause: keptPaytiaToken.reason,
+            renewed: await invoke(LOCAL_NAMES.functions.rotate, {}).then(
+              () => true,
+              () => false,
+            ),
+          }
+        : undefined;
 
     const api = await startLocalHttpApi({
       port: config.PORT,
@@ -320,6 +344,7 @@ export async function startLocalStack(
       simulator,
       descriptor,
       descriptorFile,
+      paytiaTokenAtStart,
       invoke: (functionName, event) => invoke(functionName, event),
       alerts: () => [...seenAlerts],
       verifiedEvents: () => eventBridge.events(),
@@ -376,22 +401,25 @@ function invokeRoute(invoke: (name: string, event: unknown) => Promise<unknown>)
   };
 }
 
+const localSecretsManager = (endpoint: string) =>
+  new SecretsManagerClient({
+    endpoint,
+    region: 'us-east-1',
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
+
 /**
  * The webhook token (`WEBHOOK_TOKEN`, else the one kept from an earlier run, else a new one) and
  * the Paytia credentials in access-token mode, pointing at the simulator, for the rotator to keep
- * fresh. A kept Paytia secret holds tokens the restarted simulator no longer knows: the rotator's
- * fallback to `authorize` heals that on its first run.
+ * fresh. A kept Paytia secret holds tokens the restarted simulator may no longer know: see
+ * `checkKeptPaytiaToken`.
  */
 async function ensureSecrets(
   endpoint: string,
   wanted: string | undefined,
   simulator: PaytiaSimulator,
 ): Promise<string> {
-  const client = new SecretsManagerClient({
-    endpoint,
-    region: 'us-east-1',
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-  });
+  const client = localSecretsManager(endpoint);
   const create = async (name: string, value: string) => {
     try {
       await client.send(new CreateSecretCommand({ Name: name, SecretString: value }));
@@ -422,6 +450,35 @@ async function ensureSecrets(
     }
     const kept = await client.send(new GetSecretValueCommand({ SecretId: LOCAL_NAMES.tokenSecret }));
     return kept.SecretString ?? token;
+  } finally {
+    client.destroy();
+  }
+}
+
+/**
+ * Asks Paytia, with one call, whether it accepts the access token kept in the Paytia secret from an
+ * earlier run (`LOCAL_DATA_DIR`): the simulator has restarted and may not know it. A refused token
+ * is dropped from the secret, the client credentials and refresh token kept, so that the rotator
+ * renews instead of leaving a recent token alone as fresh, while every audit fails with it.
+ */
+async function checkKeptPaytiaToken(endpoint: string, paytiaUrl: string): Promise<PaytiaAccess | undefined> {
+  const client = localSecretsManager(endpoint);
+  try {
+    const kept = await client.send(new GetSecretValueCommand({ SecretId: LOCAL_NAMES.paytiaSecret }));
+    const secret = parseTokenSecret(kept.SecretString);
+    if (secret.mode !== 'access_token' || secret.access_token === undefined) return undefined;
+    const access = await checkPaytiaAccess({
+      baseUrl: paytiaUrl,
+      credentials: staticAccessToken(secret.access_token),
+      now: new Date(),
+    });
+    if (access.verdict === 'refused') {
+      const { access_token, expire_time, obtained_at, ...rest } = secret;
+      await client.send(
+        new PutSecretValueCommand({ SecretId: LOCAL_NAMES.paytiaSecret, SecretString: JSON.stringify(rest) }),
+      );
+    }
+    return access;
   } finally {
     client.destroy();
   }

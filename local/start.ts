@@ -89,6 +89,15 @@ async function main() {
       `  SNS endpoint:             ${stack.snsEndpoint}  (alerts are printed below)`,
       `  EventBridge endpoint:     ${stack.eventBridgeEndpoint}  (verified events: ${stack.eventBridgeEndpoint}/events)`,
       `  Data:                     ${stack.dataDir ? `kept in ${stack.dataDir}` : 'in memory (set LOCAL_DATA_DIR to keep it)'}`,
+      ...(stack.paytiaTokenAtStart
+        ? [
+            `  Paytia token:             the one kept in ${stack.dataDir} was refused (${stack.paytiaTokenAtStart.refusedBecause}); ${
+              stack.paytiaTokenAtStart.renewed
+                ? 'renewed it'
+                : 'renewing it failed: the rotator tries again on its schedule'
+            }`,
+          ]
+        : []),
       ...(stack.descriptorFile?.written === false
         ? [
             `  Not described in ${stack.descriptorFile.path}: it describes another running stack (pid ${stack.descriptorFile.ownerPid}),`,
