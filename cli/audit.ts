@@ -66,20 +66,20 @@ const auditRun = defineCommand({
     if (context.json) {
       context.out.stdout.write(json({ ...summary, backoff: { deliveries: inBackoff, reasons: backoff } }));
     } else {
-      context.out.stdout.write(
-        keyValues([
-          ['Audited', summary.audited],
-          ['Verified', summary.verified],
-          ['With findings', summary.withFindings],
-          ['Waiting for evidence', summary.waiting],
-          ['Deferred (transient failure)', summary.deferred],
-          ['Recovered from Paytia', summary.recovered],
-          ['Paytia calls', summary.paytiaCalls],
-          ['Findings raised', summary.findingsRaised.length],
-        ]),
-      );
+      const rows = [
+        ['Audited', summary.audited],
+        ['Verified', summary.verified],
+        ['With findings', summary.withFindings],
+        ['Waiting for evidence', summary.waiting],
+        ['Deferred (transient failure)', summary.deferred],
+        ['Recovered from Paytia', summary.recovered],
+        ['Paytia calls', summary.paytiaCalls],
+        ['Findings raised', summary.findingsRaised.length],
+      ] as const;
+      context.out.stdout.write(keyValues(rows));
       for (const id of summary.findingsRaised) context.out.stdout.write(`  ${id}\n`);
-      context.out.stdout.write(keyValues([['Waiting in backoff', inBackoff]]));
+      const width = Math.max(...rows.map(([name]) => name.length));
+      context.out.stdout.write(keyValues([['Waiting in backoff', inBackoff]], width));
       for (const group of backoff) {
         context.out.stdout.write(
           `  ${group.deliveries}  ${group.reason} (next try ${relativeTo(group.nextAuditAt, context.now())})\n`,

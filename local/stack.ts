@@ -50,6 +50,11 @@ const LocalConfigSchema = z.object({
         ),
       ),
   ),
+  /** `readable`: a line per event worth a person's eye; `json`: every log record, as Lambda prints it. */
+  LOCAL_LOG_FORMAT: z._default(
+    z.enum(['readable', 'json'], { error: 'must be readable or json' }),
+    'readable',
+  ),
   LOCAL_AUDIT_INTERVAL_SECONDS: seconds(15),
   LOCAL_SWEEP_INTERVAL_SECONDS: seconds(60),
   LOCAL_ROTATE_INTERVAL_SECONDS: seconds(300),

@@ -1,4 +1,5 @@
 import { ConfigurationError } from '../shared/config.js';
+import { showReadableLogs } from './console-view.js';
 import {
   DEMO_FINDING_TYPES,
   DEMO_FUNCTION_SETTINGS,
@@ -33,6 +34,10 @@ Environment:
   LOCAL_SWEEP_INTERVAL_SECONDS   how often the sweep runs (default 60)
   LOCAL_ROTATE_INTERVAL_SECONDS  how often the token rotator runs (default 300)
   LOCAL_WEBHOOK_TIME_SCALE       Paytia's webhook retry schedule, scaled (default 0.1)
+  LOCAL_LOG_FORMAT               readable (default): one line per event worth a look (webhook
+                                 stored, verdict, finding, alert, token rotated, warnings) and a
+                                 run summary when the run changed something; json: every log
+                                 record of the functions, as Lambda prints it
   AUDIT_SETTLE_SECONDS           (default 5 locally), AUDIT_VERIFICATION_WINDOW_SECONDS (default 60
                                  locally), SWEEP_SETTLE_MINUTES (default 1 locally), and the other
                                  function settings in the README
@@ -70,6 +75,10 @@ async function main() {
   }
 
   const config = readLocalConfig();
+  if (config.LOCAL_LOG_FORMAT === 'readable') {
+    showReadableLogs(process.stdout);
+    showReadableLogs(process.stderr);
+  }
   const started = Date.now();
   const stack = await startLocalStack(config, {
     onAlert: printAlert,
