@@ -160,6 +160,10 @@ describe('the audit report in headless Chromium', () => {
       String(data.deliveries.filter((d) => d.origin === 'recovered').length),
     );
     expect(await text('summary-findings-total')).toBe('9');
+    // Deliveries with findings and findings are different counts, and the page says so.
+    expect(await text('summary-findings-note')).toContain(
+      `counts deliveries (${count('findings')} deliveries whose audit raised at least one finding)`,
+    );
     expect(await text('summary-severity-critical')).toBe('2');
     expect(await text('summary-severity-high')).toBe('5');
     expect(await text('summary-severity-medium')).toBe('2');
