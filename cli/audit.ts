@@ -1,9 +1,11 @@
 import { z } from 'zod';
 import { defineCommand, EXIT, FailedError, UsageError } from './command.js';
+import { tableOf } from './deliveries.js';
 import { json, keyValues, table } from './format.js';
 import { progress } from './progress.js';
+import { listBackoff } from './records.js';
 import type { Target } from './target.js';
-import { checkOrder, dayChunks, parseTime, shortTime } from './time.js';
+import { checkOrder, dayChunks, parseTime, relativeTo, shortTime } from './time.js';
 
 const count = z.number().int().nonnegative();
 const auditSummarySchema = z.looseObject({
@@ -49,28 +51,40 @@ const auditRun = defineCommand({
   summary: 'audit the deliveries pending audit now, as the 5-minute schedule does',
   description:
     'Invokes the audit function with {"mode":"audit"}. Deliveries younger than its settle time ' +
-    '(AUDIT_SETTLE_SECONDS) wait for a later run.',
+    '(AUDIT_SETTLE_SECONDS) wait for a later run. Then reads the table for the deliveries waiting in ' +
+    "backoff (their next audit still to come), grouped by the auditor's note on why: a wait for " +
+    "Paytia's records, or a failure such as Paytia refusing the token.",
   options: { 'fail-on-findings': failOnFindings },
   examples: ['paytia-auditor audit run', 'paytia-auditor audit run --stack PaytiaWebhooks --json'],
   exitCodes: ['1  the audit function failed, or it raised findings and --fail-on-findings was given'],
   async run(context) {
-    const summary = await invokeAudit(await context.target(), { mode: 'audit' }, auditSummarySchema);
+    const target = await context.target();
+    const summary = await invokeAudit(target, { mode: 'audit' }, auditSummarySchema);
+    // The run reports what it did; the table says what it left for later, and why.
+    const backoff = await listBackoff(tableOf(target), context.now());
+    const inBackoff = backoff.reduce((total, group) => total + group.deliveries, 0);
     if (context.json) {
-      context.out.stdout.write(json(summary));
+      context.out.stdout.write(json({ ...summary, backoff: { deliveries: inBackoff, reasons: backoff } }));
     } else {
-      context.out.stdout.write(
-        keyValues([
-          ['Audited', summary.audited],
-          ['Verified', summary.verified],
-          ['With findings', summary.withFindings],
-          ['Waiting for evidence', summary.waiting],
-          ['Deferred (transient failure)', summary.deferred],
-          ['Recovered from Paytia', summary.recovered],
-          ['Paytia calls', summary.paytiaCalls],
-          ['Findings raised', summary.findingsRaised.length],
-        ]),
-      );
+      const rows = [
+        ['Audited', summary.audited],
+        ['Verified', summary.verified],
+        ['With findings', summary.withFindings],
+        ['Waiting for evidence', summary.waiting],
+        ['Deferred (transient failure)', summary.deferred],
+        ['Recovered from Paytia', summary.recovered],
+        ['Paytia calls', summary.paytiaCalls],
+        ['Findings raised', summary.findingsRaised.length],
+      ] as const;
+      context.out.stdout.write(keyValues(rows));
       for (const id of summary.findingsRaised) context.out.stdout.write(`  ${id}\n`);
+      const width = Math.max(...rows.map(([name]) => name.length));
+      context.out.stdout.write(keyValues([['Waiting in backoff', inBackoff]], width));
+      for (const group of backoff) {
+        context.out.stdout.write(
+          `  ${group.deliveries}  ${group.reason} (next try ${relativeTo(group.nextAuditAt, context.now())})\n`,
+        );
+      }
     }
     return context.values['fail-on-findings'] && summary.findingsRaised.length > 0 ? EXIT.failed : EXIT.ok;
   },

@@ -43,9 +43,11 @@ export function table<Row>(rows: readonly Row[], columns: readonly Column<Row>[]
 /** Aligned `name: value` lines; empty values are left out. */
 export function keyValues(
   pairs: ReadonlyArray<readonly [string, string | number | boolean | undefined]>,
+  /** Names padded at least this wide, to line up with a block printed before. */
+  minWidth = 0,
 ): string {
   const shown = pairs.filter(([, value]) => value !== undefined && value !== '');
-  const width = Math.max(0, ...shown.map(([name]) => name.length));
+  const width = Math.max(minWidth, ...shown.map(([name]) => name.length));
   return shown.map(([name, value]) => `${`${name}:`.padEnd(width + 2)}${String(value)}\n`).join('');
 }
 

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { auditCommands } from './audit.js';
 import {
@@ -55,6 +56,10 @@ export async function run(argv: readonly string[], environment: CliEnvironment):
   const wantsHelp = argv.includes('--help') || argv.includes('-h');
 
   if (words[0] === 'help') return help(words.slice(1), environment);
+  if (words.length === 0 && argv.length === 1 && argv[0] === '--version') {
+    stdout.write(`${TOOL} ${version()}\n`);
+    return EXIT.ok;
+  }
   if (words.length === 0) {
     if (argv.length > 0 && !wantsHelp) {
       stderr.write(`${TOOL}: the command comes first: ${TOOL} <command> [options]\n\n${commandList()}`);
@@ -156,7 +161,7 @@ function parseCommandLine(command: Command, args: string[]) {
   );
   try {
     const { values, positionals } = parseArgs({
-      args,
+      args: joinDashValues(args, specs),
       options,
       allowPositionals: command.positionals !== undefined,
       strict: true,
@@ -167,13 +172,38 @@ function parseCommandLine(command: Command, args: string[]) {
   }
 }
 
+/**
+ * `--limit -1`: `util.parseArgs` takes "-1" for an option and refuses it as ambiguous. A dash and
+ * a digit after an option that takes a value is that value (a bad one, most likely), so it is
+ * passed as `--limit=-1`, and the option's own check says what is wrong with it.
+ */
+function joinDashValues(args: readonly string[], specs: OptionSpecs): string[] {
+  const joined: string[] = [];
+  for (let index = 0; index < args.length; index++) {
+    const arg = args[index] as string;
+    const next = args[index + 1];
+    const takesValue = arg.startsWith('--') && specs[arg.slice(2)]?.type === 'string';
+    if (takesValue && next !== undefined && /^-\d/.test(next)) {
+      joined.push(`${arg}=${next}`);
+      index++;
+    } else {
+      joined.push(arg);
+    }
+  }
+  return joined;
+}
+
 /** `util.parseArgs` messages, shortened to what a person needs. */
 function parseProblem(error: unknown): string {
   const { code, message } = error as { code?: string; message: string };
   const option = /'(-[^' ]+)/.exec(message)?.[1];
   if (code === 'ERR_PARSE_ARGS_UNKNOWN_OPTION' && option) return `unknown option ${option}`;
   if (code === 'ERR_PARSE_ARGS_INVALID_OPTION_VALUE' && option) {
-    return /argument missing/.test(message) ? `${option} needs a value` : `${option} takes no value`;
+    if (/argument missing/.test(message)) return `${option} needs a value`;
+    if (/ambiguous/.test(message)) {
+      return `${option} needs a value; for one that starts with "-", write ${option}=<value>`;
+    }
+    return `${option} takes no value`;
   }
   if (code === 'ERR_PARSE_ARGS_UNEXPECTED_POSITIONAL') {
     return `unexpected argument ${/'([^']*)'/.exec(message)?.[1] ?? ''}`.trim();
@@ -225,6 +255,9 @@ Usage: ${TOOL} <command> [options]
 ${commandList()}
 Global options:
 ${optionLines(GLOBAL_OPTIONS)}
+Without a command:
+  --version  print ${TOOL}'s version
+
 ${EXIT_CODES}
 Run "${TOOL} <command> --help" for a command's options and examples.
 `;
@@ -274,10 +307,24 @@ function wrap(text: string, width = 100): string {
   return lines.join('\n');
 }
 
+/** This package's version, as package.json gives it. */
+function version(): string {
+  const manifest = readFileSync(new URL('../package.json', import.meta.url), 'utf8');
+  return (JSON.parse(manifest) as { version: string }).version;
+}
+
 /** The process entry point (bin/paytia-auditor.js). */
 export async function main(): Promise<void> {
   // The SDK warns on Node 20 that its 2027 releases need Node 22 (see the README); not on every command.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  // `paytia-auditor … | head` closes the pipe once head has its lines. The reader has what it
+  // wanted: end at once, quietly and with success, not with an EPIPE trace or a failure.
+  for (const stream of [process.stdout, process.stderr]) {
+    stream.on('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EPIPE') throw error;
+      process.exit(EXIT.ok);
+    });
+  }
   const code = await run(process.argv.slice(2), {
     stdout: process.stdout,
     stderr: process.stderr,

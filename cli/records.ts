@@ -147,6 +147,43 @@ export async function listDeliveries(table: Table, filter: DeliveryFilter): Prom
   return items.map(toDeliverySummary).sort(newestFirst((delivery) => delivery.firstReceivedAt));
 }
 
+/** Deliveries the auditor has put off to a later run, for one reason. */
+export interface BackoffGroup {
+  /** The auditor's note (`lastAuditNote`): a wait for Paytia's records, or a transient failure. */
+  reason: string;
+  deliveries: number;
+  /** The soonest next try among them. */
+  nextAuditAt: string;
+}
+
+/**
+ * Pending deliveries whose next audit is still to come (`nextAuditAt` after `now`), grouped by
+ * why, most first: what an audit run that audits nothing is waiting for.
+ */
+export async function listBackoff(table: Table, now: Date): Promise<BackoffGroup[]> {
+  const expression = new Expression();
+  const index = TABLE.indexes.pendingAudit;
+  const items = await readAll(table, 'query', {
+    IndexName: index.name,
+    KeyConditionExpression: `${expression.name(index.partitionKey)} = ${expression.value(PENDING_AUDIT)}`,
+    FilterExpression: `${expression.name('nextAuditAt')} > ${expression.value(now.toISOString())}`,
+    ProjectionExpression: [expression.name('nextAuditAt'), expression.name('lastAuditNote')].join(', '),
+    ...expression.attributes(),
+  });
+  const groups = new Map<string, BackoffGroup>();
+  for (const item of items) {
+    const reason = item.lastAuditNote?.S ?? 'no reason recorded';
+    const nextAuditAt = item.nextAuditAt?.S ?? '';
+    const group = groups.get(reason);
+    if (group === undefined) groups.set(reason, { reason, deliveries: 1, nextAuditAt });
+    else {
+      group.deliveries++;
+      if (nextAuditAt < group.nextAuditAt) group.nextAuditAt = nextAuditAt;
+    }
+  }
+  return [...groups.values()].sort((a, b) => b.deliveries - a.deliveries || a.reason.localeCompare(b.reason));
+}
+
 /** One delivery by its id or a unique prefix of it; an unknown id is bad input (exit 2). */
 export async function getDelivery(table: Table, idOrPrefix: string): Promise<DeliveryDetail> {
   const item = await getByIdOrPrefix(table, 'DELIVERY', idOrPrefix, 'delivery');
@@ -179,6 +216,9 @@ export async function getFinding(table: Table, idOrPrefix: string): Promise<Find
   return toFinding(await getByIdOrPrefix(table, 'FINDING', idOrPrefix, 'finding'));
 }
 
+/** The fewest characters of an id that are looked up as a prefix: fewer would match too much. */
+const MIN_PREFIX = 6;
+
 async function getByIdOrPrefix(
   table: Table,
   kind: 'DELIVERY' | 'FINDING',
@@ -196,17 +236,20 @@ async function getByIdOrPrefix(
   );
   if (exact.Item) return exact.Item;
   // Tables show ids shortened; any unique prefix of at least 6 characters finds the item.
-  if (id.length >= 6) {
-    const expression = new Expression();
-    const matches = await readAll(table, 'scan', {
-      FilterExpression: `begins_with(${expression.name('pk')}, ${expression.value(`${kind}#${id}`)}) AND ${expression.name('sk')} = ${expression.value(kind)}`,
-      ...expression.attributes(),
-    });
-    if (matches.length === 1 && matches[0]) return matches[0];
-    if (matches.length > 1) {
-      const plural = kind === 'DELIVERY' ? 'deliveries' : 'findings';
-      throw new UsageError(`"${id}" matches ${matches.length} ${plural}; give more of the id`);
-    }
+  if (id.length < MIN_PREFIX) {
+    throw new UsageError(
+      `no ${what} has the id "${id}", and a shortened id needs at least ${MIN_PREFIX} characters`,
+    );
+  }
+  const expression = new Expression();
+  const matches = await readAll(table, 'scan', {
+    FilterExpression: `begins_with(${expression.name('pk')}, ${expression.value(`${kind}#${id}`)}) AND ${expression.name('sk')} = ${expression.value(kind)}`,
+    ...expression.attributes(),
+  });
+  if (matches.length === 1 && matches[0]) return matches[0];
+  if (matches.length > 1) {
+    const plural = kind === 'DELIVERY' ? 'deliveries' : 'findings';
+    throw new UsageError(`"${id}" matches ${matches.length} ${plural}; give more of the id`);
   }
   throw new UsageError(`no ${what} ${id}`);
 }

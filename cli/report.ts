@@ -22,9 +22,19 @@ export async function collectReportData(
     listFindings(table, { ...window, state: 'all' }),
     readTokenStatus(target),
   ]);
+  // A period with a start runs to now unless it says otherwise; with neither, the deliveries span it.
+  const to = window.until ?? (window.since === undefined ? undefined : now);
   return {
     generatedAt: now.toISOString(),
     stackName: target.name,
+    ...(window.since === undefined && to === undefined
+      ? {}
+      : {
+          window: {
+            ...(window.since === undefined ? {} : { from: window.since.toISOString() }),
+            ...(to === undefined ? {} : { to: to.toISOString() }),
+          },
+        }),
     deliveries: deliveries.map(
       (delivery): ReportDelivery => ({
         deliveryId: delivery.deliveryId,

@@ -73,7 +73,8 @@ const localDescriptorSchema = z.object({
     >,
   ),
   invokeUrl: z.url(),
-}) satisfies z.ZodType<LocalStackDescriptor>;
+  // The owner's pid is for stacks deciding whose file it is; the CLI needs the rest.
+}) satisfies z.ZodType<Omit<LocalStackDescriptor, 'pid'>>;
 
 const START_HINT = 'start the local stack with npm start (in this directory), or pass --stack <name>';
 
@@ -97,8 +98,14 @@ async function localTarget(options: TargetOptions): Promise<Target> {
     const fields = result.error.issues.map((issue) => issue.path.join('.') || 'file').join(', ');
     throw new TargetError(`${file} is not a local stack description (${fields}); restart it with npm start`);
   }
-  const descriptor = result.data;
-  const fetchImpl = options.fetch ?? fetch;
+  return localTargetOf(result.data, options.fetch);
+}
+
+/** The local stack a descriptor describes (`npm run demo` reads its own stack this way). */
+export function localTargetOf(
+  descriptor: Omit<LocalStackDescriptor, 'pid'>,
+  fetchImpl: typeof fetch = fetch,
+): Target {
   const local = { region: descriptor.region, credentials: descriptor.credentials, maxAttempts: 2 };
   const dynamodb = new DynamoDBClient({ ...local, endpoint: descriptor.endpoints.dynamodb });
   const secretsManager = new SecretsManagerClient({

@@ -5,7 +5,7 @@ import { resolve } from 'node:path';
 import { tableOf } from '../cli/deliveries.js';
 import { listDeliveries, listFindings } from '../cli/records.js';
 import { collectReportData } from '../cli/report.js';
-import { resolveTarget } from '../cli/target.js';
+import { localTargetOf } from '../cli/target.js';
 import type { AuditRunSummary } from '../shared/audit/audit-run.js';
 import { FINDING_TYPES, type FindingType } from '../shared/audit/findings.js';
 import type { SweepSummary } from '../shared/audit/sweep.js';
@@ -36,9 +36,27 @@ export const DEMO_FINDING_TYPES: FindingType[] = [
   'missing_webhook',
 ];
 
+/** What the demo shows of the graded verdicts, beside the findings. */
+export interface DemoHighlights {
+  /** The verdict of the link-to-pay webhook DEMO-1002 (no call record, so no delivery log). */
+  linkToPay: string | undefined;
+  /** The verdicts of the portal's telephony webhooks and CDR pushes. */
+  portalWebhooks: string[];
+  /** The findings about the webhook whose amount was altered in transit. */
+  tampered: Array<{ type: string; severity: string }>;
+}
+
 export interface DemoResult {
   payments: number;
-  deliveries: { total: number; verified: number; withFindings: number; pending: number };
+  deliveries: {
+    total: number;
+    verified: number;
+    corroborated: number;
+    unverifiable: number;
+    withFindings: number;
+    pending: number;
+  };
+  highlights: DemoHighlights;
   findings: Array<{ type: string; severity: string; title: string }>;
   alerts: number;
   verifiedEvents: number;
@@ -58,6 +76,9 @@ type Say = (line: string) => void;
  */
 export async function runDemo(stack: LocalStack, say: Say): Promise<DemoResult> {
   const simulator = stack.simulator;
+  if (!simulator) {
+    throw new Error('the demo stages its cases in the Paytia simulator: unset PAYTIA_BASE_URL to run it');
+  }
   const paytia = new PaytiaClient({
     baseUrl: simulator.url,
     credentials: staticApiKey(simulator.credentials.apiKey),
@@ -102,19 +123,31 @@ export async function runDemo(stack: LocalStack, say: Say): Promise<DemoResult> 
     ];
     await Promise.all(ordinary);
 
+    // Phone payments have a call record, and with it Paytia's delivery log to prove them by.
+    const byPhone = {
+      transaction_flag: 0,
+      agent_id: 103,
+      agent_name: 'Kim',
+    } as Partial<PaymentServiceRequest>;
     // missing_delivery: Paytia logs the final webhook as sent, but it never reaches us.
     simulator.control.injectWebhookFault({ mode: 'lose', referenceId: 'DEMO-LOST', target: 'final' });
-    await pay('DEMO-LOST', { amount: '30.00' });
+    await pay('DEMO-LOST', { ...byPhone, amount: '30.00' });
     // unverified_delivery: a webhook arrives that Paytia's log does not contain.
     simulator.control.injectWebhookFault({ mode: 'unlogged', referenceId: 'DEMO-UNLOGGED', target: 'final' });
-    await pay('DEMO-UNLOGGED', { amount: '45.00' });
+    await pay('DEMO-UNLOGGED', { ...byPhone, amount: '45.00' });
     // unacknowledged_delivery: our endpoint fails the first attempt; Paytia retries.
-    await pay('DEMO-FLAKY', { amount: '60.00', webhook_url: flaky.url });
+    await pay('DEMO-FLAKY', { ...byPhone, amount: '60.00', webhook_url: flaky.url });
     // status_mismatch and amount_mismatch: payment_taken will disagree with the webhooks.
     await pay('DEMO-STATUS', { amount: '80.00' });
     await pay('DEMO-AMOUNT', { amount: '150.00' });
-    // payload_mismatch: a genuine payment whose webhook is then replayed with another amount.
-    await pay('DEMO-REPLAY', { amount: '99.00' });
+    // payload_mismatch: the amount is altered on the way to us; Paytia's log keeps the original.
+    simulator.control.injectWebhookFault({
+      mode: 'tamper',
+      referenceId: 'DEMO-TAMPER',
+      target: 'final',
+      set: { amount: '9.99' },
+    });
+    await pay('DEMO-TAMPER', { ...byPhone, amount: '99.00' });
     // missing_webhook: a payment Paytia took without sending any webhook.
     payments++;
     simulator.control.addPaymentWithoutWebhook({
@@ -127,11 +160,7 @@ export async function runDemo(stack: LocalStack, say: Say): Promise<DemoResult> 
     simulator.control.alterPayment({ referenceId: 'DEMO-STATUS', status: 'failed' });
     simulator.control.alterPayment({ referenceId: 'DEMO-AMOUNT', total_sell_price: '15.00' });
 
-    say('Posting two forged webhooks...');
-    const genuine = simulator.control.sentWebhooks({ referenceId: 'DEMO-REPLAY', target: 'final' })[0];
-    if (!genuine) throw new Error('demo: the DEMO-REPLAY webhook was not sent');
-    const replayed = { ...JSON.parse(genuine.body), amount: '9.99' };
-    await postJson(stack.webhookUrl, replayed);
+    say('Posting a forged webhook...');
     // unknown_transaction: a webhook for a transaction Paytia never had.
     await postJson(stack.webhookUrl, {
       transaction_id: 'txn_999999999',
@@ -162,27 +191,41 @@ export async function runDemo(stack: LocalStack, say: Say): Promise<DemoResult> 
     if (sweep.recovered > 0) audits.push((await stack.invoke('audit', { mode: 'audit' })) as AuditRunSummary);
     await waitForAlerts(stack);
 
-    // Read back as an operator would, through the CLI's view of the stack.
-    const target = await resolveTarget({ cwd: process.cwd(), env: process.env });
+    // Read back as an operator would, through the CLI's view of this stack (not through the
+    // descriptor file: that may describe another stack running beside the demo).
+    const target = localTargetOf(stack.descriptor);
     try {
       const table = tableOf(target);
-      const findings = (await listFindings(table, {})).map(({ type, severity, title }) => ({
-        type,
-        severity,
-        title,
-      }));
+      const allFindings = await listFindings(table, {});
+      const findings = allFindings.map(({ type, severity, title }) => ({ type, severity, title }));
       const stored = await listDeliveries(table, {});
+      const count = (status: string) => stored.filter((delivery) => delivery.auditStatus === status).length;
       const deliveries = {
         total: stored.length,
-        verified: stored.filter((delivery) => delivery.auditStatus === 'verified').length,
-        withFindings: stored.filter((delivery) => delivery.auditStatus === 'findings').length,
-        pending: stored.filter((delivery) => delivery.auditStatus === 'pending').length,
+        verified: count('verified'),
+        corroborated: count('corroborated'),
+        unverifiable: count('unverifiable'),
+        withFindings: count('findings'),
+        pending: count('pending'),
+      };
+      const highlights: DemoHighlights = {
+        linkToPay: stored.find((delivery) => delivery.referenceId === 'DEMO-1002' && delivery.status)
+          ?.auditStatus,
+        portalWebhooks: stored
+          .filter((delivery) => !delivery.referenceId && !delivery.transactionId && !delivery.paymentStage)
+          .map((delivery) => delivery.auditStatus),
+        tampered: allFindings
+          .filter(
+            (finding) => finding.referenceId === 'DEMO-TAMPER' || finding.title.includes('INV-DEMO-TAMPER'),
+          )
+          .map(({ type, severity }) => ({ type, severity })),
       };
       const reportPath = resolve(process.env.DEMO_REPORT_PATH ?? 'paytia-demo-report.html');
       await writeFile(reportPath, renderReportHtml(await collectReportData(target, {}, new Date())));
       return {
         payments,
         deliveries,
+        highlights,
         findings,
         alerts: stack.alerts().length,
         verifiedEvents: stack.verifiedEvents().length,
@@ -205,7 +248,8 @@ export function formatDemoSummary(result: DemoResult): string {
     byType.set(finding.type, [...(byType.get(finding.type) ?? []), finding]);
   const rows = DEMO_FINDING_TYPES.map((type) => {
     const found = byType.get(type) ?? [];
-    return [type, FINDING_TYPES[type].severity, String(found.length), found[0]?.title ?? '(none)'];
+    const severity = found[0]?.severity ?? FINDING_TYPES[type].severity;
+    return [type, severity, String(found.length), found[0]?.title ?? '(none)'];
   });
   const widths = [24, 9, 6].map((width, column) =>
     Math.max(width, ...rows.map((row) => (row[column] ?? '').length)),
@@ -214,15 +258,23 @@ export function formatDemoSummary(result: DemoResult): string {
     cells
       .map((cell, column) => (column < widths.length ? cell.padEnd(widths[column] as number) : cell))
       .join('  ');
-  const { deliveries } = result;
+  const { deliveries, highlights } = result;
+  const tampered = highlights.tampered.map((f) => `${f.type} (${f.severity})`).join(', ') || 'none';
+  const portal = [...new Set(highlights.portalWebhooks)].join(', ') || 'none received';
   return [
+    '',
+    'Graded verdicts',
+    `  ${'link-to-pay DEMO-1002:'.padEnd(32)}${highlights.linkToPay ?? 'not stored'} (no call record, so no delivery log; payment_taken agrees)`,
+    `  ${`portal and CDR webhooks (${highlights.portalWebhooks.length}):`.padEnd(32)}${portal} (they name no payment; stored and shown, never alerted)`,
+    `  ${'amount altered in transit:'.padEnd(32)}${highlights.tampered.length} finding: ${tampered}`,
     '',
     'Findings',
     line(['type', 'severity', 'count', 'example']),
     line(widths.map((width) => '-'.repeat(width)).concat('-------')),
     ...rows.map(line),
     '',
-    `Deliveries: ${deliveries.total} stored, ${deliveries.verified} verified, ${deliveries.withFindings} with findings, ${deliveries.pending} pending`,
+    `Deliveries: ${deliveries.total} stored, ${deliveries.verified} verified, ${deliveries.corroborated} corroborated, ` +
+      `${deliveries.unverifiable} unverifiable, ${deliveries.withFindings} with findings, ${deliveries.pending} pending`,
     `Alerts published: ${result.alerts}; verified events published: ${result.verifiedEvents}`,
     `Audit report: ${result.reportPath}`,
     '',
@@ -247,13 +299,16 @@ async function postJson(url: string, body: unknown): Promise<void> {
   await response.text();
 }
 
-/** An endpoint that fails the first webhook it gets with 503 and forwards every later one. */
+/**
+ * An endpoint that fails the first final webhook it gets with 503 and forwards everything else
+ * (the portal's telephony webhooks come to the same URL first).
+ */
 async function startFlakyEndpoint(target: string): Promise<{ url: string; close(): Promise<void> }> {
   let failed = false;
   const server: Server = createServer(async (request, response) => {
     const chunks: Buffer[] = [];
     for await (const chunk of request) chunks.push(chunk as Buffer);
-    if (!failed) {
+    if (!failed && Buffer.concat(chunks).toString('utf8').includes('"status"')) {
       failed = true;
       response.writeHead(503).end();
       return;

@@ -10,7 +10,10 @@ export type HttpApiHandler = (
 
 export interface HttpApiRoute {
   method: string;
-  /** An API Gateway route path, e.g. `/webhooks/paytia/{token}`. */
+  /**
+   * An API Gateway route path, e.g. `/webhooks/paytia/{token}`, or `$default`: every request no
+   * other route matches, whatever its method (its routeKey is `$default`, as in API Gateway).
+   */
   path: string;
   handler: HttpApiHandler;
   /** The function name reported in the Lambda context (logs show it). */
@@ -23,6 +26,9 @@ export interface LocalHttpApi {
   close(): Promise<void>;
 }
 
+/** The route key of the catch-all route. */
+const DEFAULT_ROUTE = '$default';
+
 /** API Gateway HTTP APIs refuse payloads over 10 MB before any function sees them. */
 const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
 
@@ -32,15 +38,22 @@ const TEXT_TYPES = /^(text\/|application\/(json|x-www-form-urlencoded|xml|javasc
 /**
  * A local stand-in for an API Gateway HTTP API: it turns each request into the payload v2 event
  * API Gateway would send, calls the same handler code, and maps its result back, the way API
- * Gateway's Lambda proxy integration does. Unmatched routes answer 404 `{"message":"Not Found"}`
- * and a handler that throws answers 500 `{"message":"Internal Server Error"}`, as in AWS.
+ * Gateway's Lambda proxy integration does. Unmatched routes (with no `$default` route) answer 404
+ * `{"message":"Not Found"}` and a handler that throws answers 500
+ * `{"message":"Internal Server Error"}`, as in AWS.
  */
 export async function startLocalHttpApi(options: {
   routes: HttpApiRoute[];
   port?: number;
   host?: string;
 }): Promise<LocalHttpApi> {
-  const routes = options.routes.map((route) => ({ ...route, pattern: routePattern(route.path) }));
+  const routes = options.routes
+    .map((route) =>
+      route.path === DEFAULT_ROUTE
+        ? { ...route, pattern: /^/, routeKey: DEFAULT_ROUTE }
+        : { ...route, pattern: routePattern(route.path), routeKey: `${route.method} ${route.path}` },
+    )
+    .sort((a, b) => Number(a.path === DEFAULT_ROUTE) - Number(b.path === DEFAULT_ROUTE));
   const server: Server = createServer((request, response) => {
     serve(request, response).catch(() => send(response, 500, { message: 'Internal Server Error' }));
   });
@@ -53,9 +66,10 @@ export async function startLocalHttpApi(options: {
     if (url === undefined) return send(response, 404, { message: 'Not Found' });
 
     for (const route of routes) {
-      const match = route.method === method ? route.pattern.exec(url.pathname) : null;
+      const match =
+        route.method === method || route.path === DEFAULT_ROUTE ? route.pattern.exec(url.pathname) : null;
       if (!match) continue;
-      const event = toEvent(request, url, body, `${route.method} ${route.path}`, match.groups ?? {});
+      const event = toEvent(request, url, body, route.routeKey, match.groups ?? {});
       let result: Awaited<ReturnType<HttpApiHandler>>;
       try {
         result = await route.handler(event, lambdaContext(route.functionName));

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import {
   CreateSecretCommand,
   GetSecretValueCommand,
@@ -10,9 +11,17 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import * as z from 'zod/mini';
-import { integerSetting, readConfig } from '../shared/config.js';
+import { httpUrlSetting, integerSetting, readConfig } from '../shared/config.js';
 import { WEBHOOK_ROUTES } from '../shared/ingest/api-gateway.js';
-import { DESCRIPTOR_FILE, type LocalStackDescriptor } from './descriptor.js';
+import { checkPaytiaAccess, type PaytiaAccess } from '../shared/paytia/access-check.js';
+import { staticAccessToken } from '../shared/paytia/credentials.js';
+import { parseTokenSecret } from '../shared/paytia/token-secret.js';
+import {
+  claimDescriptor,
+  DESCRIPTOR_FILE,
+  type DescriptorClaim,
+  type LocalStackDescriptor,
+} from './descriptor.js';
 import { ensureTable, localDynamoDbClient, startLocalDynamoDb } from './dynamodb.js';
 import { startLocalEventBridge } from './eventbridge.js';
 import { type HttpApiHandler, lambdaContext, startLocalHttpApi } from './http-api.js';
@@ -24,7 +33,7 @@ import { type SnsNotification, startLocalSns } from './sns.js';
 const port = (fallback: number) => integerSetting({ min: 0, max: 65_535, default: fallback });
 const seconds = (fallback: number, max = 86_400) => integerSetting({ min: 1, max, default: fallback });
 
-const LocalConfigSchema = z.object({
+const LocalSettingsSchema = z.object({
   PORT: port(3000),
   HOST: z._default(z.string(), '127.0.0.1'),
   LOCAL_DYNAMODB_PORT: port(8000),
@@ -37,6 +46,19 @@ const LocalConfigSchema = z.object({
       .check(z.refine((name) => PROFILE_NAMES.includes(name), `must be one of ${PROFILE_NAMES.join(', ')}`)),
     'seed-literal',
   ),
+  /**
+   * Another Paytia instead of the simulator (a merchant's sandbox account, or any implementation
+   * of Paytia's API), with its API key, or its client credentials for access-token mode.
+   */
+  PAYTIA_BASE_URL: z.optional(
+    httpUrlSetting('Paytia base URL', 'https://accounts.pay729.guru/ (the sandbox)'),
+  ),
+  PAYTIA_API_KEY: z.optional(z.string().check(z.minLength(1))),
+  PAYTIA_CLIENT_ID: z.optional(
+    z.string().check(z.regex(/^[0-9a-fA-F]{32}$/, 'must be the 32 hexadecimal characters of client_id')),
+  ),
+  PAYTIA_CLIENT_SECRET: z.optional(z.string().check(z.minLength(1))),
+  PAYTIA_REFRESH_TOKEN: z.optional(z.string().check(z.minLength(1))),
   LOCAL_DATA_DIR: z.optional(z.string()),
   TABLE_NAME: z._default(z.string(), 'paytia-webhooks'),
   WEBHOOK_TOKEN: z.optional(
@@ -48,6 +70,11 @@ const LocalConfigSchema = z.object({
           'must be 16 to 128 URL-safe characters (letters, digits, - and _)',
         ),
       ),
+  ),
+  /** `readable`: a line per event worth a person's eye; `json`: every log record, as Lambda prints it. */
+  LOCAL_LOG_FORMAT: z._default(
+    z.enum(['readable', 'json'], { error: 'must be readable or json' }),
+    'readable',
   ),
   LOCAL_AUDIT_INTERVAL_SECONDS: seconds(15),
   LOCAL_SWEEP_INTERVAL_SECONDS: seconds(60),
@@ -70,6 +97,36 @@ const LocalConfigSchema = z.object({
   ),
 });
 
+/** Paytia's credentials go with its URL: given without one, they would be ignored for the simulator. */
+const LocalConfigSchema = z.pipe(
+  LocalSettingsSchema,
+  z.transform((settings, context) => {
+    const apiKey = settings.PAYTIA_API_KEY !== undefined;
+    const client = settings.PAYTIA_CLIENT_ID !== undefined || settings.PAYTIA_CLIENT_SECRET !== undefined;
+    const problem = (path: string, message: string) =>
+      context.issues.push({ code: 'custom', path: [path], message, input: undefined });
+    if (settings.PAYTIA_BASE_URL === undefined) {
+      for (const name of [
+        'PAYTIA_API_KEY',
+        'PAYTIA_CLIENT_ID',
+        'PAYTIA_CLIENT_SECRET',
+        'PAYTIA_REFRESH_TOKEN',
+      ] as const) {
+        if (settings[name] !== undefined) problem(name, 'is used only with PAYTIA_BASE_URL (another Paytia)');
+      }
+    } else if (apiKey && client) {
+      problem('PAYTIA_API_KEY', 'give an API key, or client credentials, not both');
+    } else if (!apiKey && !client) {
+      problem('PAYTIA_BASE_URL', 'needs PAYTIA_API_KEY, or PAYTIA_CLIENT_ID and PAYTIA_CLIENT_SECRET');
+    } else if (client && settings.PAYTIA_CLIENT_ID === undefined) {
+      problem('PAYTIA_CLIENT_ID', 'is required with PAYTIA_CLIENT_SECRET');
+    } else if (client && settings.PAYTIA_CLIENT_SECRET === undefined) {
+      problem('PAYTIA_CLIENT_SECRET', 'is required with PAYTIA_CLIENT_ID');
+    }
+    return settings;
+  }),
+);
+
 export type LocalConfig = z.output<typeof LocalConfigSchema>;
 
 export function readLocalConfig(env: Record<string, string | undefined> = process.env): LocalConfig {
@@ -85,6 +142,9 @@ export const LOCAL_NAMES = {
   functions: { ingest: 'ingest-webhook', audit: 'audit', rotate: 'rotate-token' },
 } as const;
 
+/** How long a stop waits for a function run in flight. */
+const STOP_GRACE_MS = 2_000;
+
 type LambdaHandler = (event: unknown, context: Context) => Promise<unknown>;
 
 export interface LocalStack {
@@ -98,8 +158,18 @@ export interface LocalStack {
   tableName: string;
   tokenSecretId: string;
   dataDir: string | undefined;
-  simulator: PaytiaSimulator;
+  /** The simulator, unless the stack runs against another Paytia (`PAYTIA_BASE_URL`). */
+  simulator: PaytiaSimulator | undefined;
+  /** The Paytia the functions call: the simulator, or `PAYTIA_BASE_URL`. */
+  paytiaUrl: string;
   descriptor: LocalStackDescriptor;
+  /** Set when Paytia refused the token kept in `LOCAL_DATA_DIR` at start (it is then renewed). */
+  paytiaTokenAtStart: PaytiaTokenAtStart | undefined;
+  /**
+   * Whether the descriptor file was written, or left to the live stack it already describes.
+   * Undefined when none was asked for.
+   */
+  descriptorFile: DescriptorClaim | undefined;
   /** Runs a function's handler as the scheduler or `aws lambda invoke` would. */
   invoke(functionName: 'audit' | 'rotate-token', event: unknown): Promise<unknown>;
   /** Alerts published to the alert topic so far, oldest first. */
@@ -109,6 +179,12 @@ export interface LocalStack {
   /** Starts firing the rotator, the auditor and the sweep on the configured intervals. */
   startScheduler(): void;
   close(): Promise<void>;
+}
+
+/** What the check of a kept Paytia token found at start: Paytia's reason, and whether renewal worked. */
+export interface PaytiaTokenAtStart {
+  refusedBecause: string;
+  renewed: boolean;
 }
 
 export interface LocalStackOptions {
@@ -158,14 +234,18 @@ export async function startLocalStack(
     });
     closers.push(secrets.close);
     // An empty Paytia account: seeded history would all be findings of a system that was not there.
-    const simulator = await startPaytiaSimulator({
-      port: config.PAYTIA_SIM_PORT,
-      host,
-      seededPayments: 0,
-      webhookTimeScale: config.LOCAL_WEBHOOK_TIME_SCALE,
-      profile: config.PAYTIA_SIM_PROFILE,
-    });
-    closers.push(simulator.close);
+    const simulator =
+      config.PAYTIA_BASE_URL === undefined
+        ? await startPaytiaSimulator({
+            port: config.PAYTIA_SIM_PORT,
+            host,
+            seededPayments: 0,
+            webhookTimeScale: config.LOCAL_WEBHOOK_TIME_SCALE,
+            profile: config.PAYTIA_SIM_PROFILE,
+          })
+        : undefined;
+    if (simulator) closers.push(simulator.close);
+    const paytiaUrl = simulator?.url ?? (config.PAYTIA_BASE_URL as string);
     const sns = await startLocalSns({ host });
     closers.push(sns.close);
     const eventBridge = await startLocalEventBridge({ host, eventBuses: [LOCAL_NAMES.eventBus] });
@@ -174,7 +254,12 @@ export async function startLocalStack(
     const dynamoDbClient = localDynamoDbClient(dynamoDb.endpoint);
     await ensureTable(dynamoDbClient, config.TABLE_NAME);
     dynamoDbClient.destroy();
-    const token = await ensureSecrets(secrets.endpoint, config.WEBHOOK_TOKEN, simulator);
+    const token = await ensureSecrets(
+      secrets.endpoint,
+      config.WEBHOOK_TOKEN,
+      paytiaCredentials(config, simulator),
+    );
+    const keptPaytiaToken = await checkKeptPaytiaToken(secrets.endpoint, paytiaUrl);
     const alertTopicArn = await sns.createTopic(LOCAL_NAMES.alertTopic);
     const alertQueue = await sns.subscribeQueue(alertTopicArn);
 
@@ -190,16 +275,21 @@ export async function startLocalStack(
       TABLE_NAME: config.TABLE_NAME,
       WEBHOOK_TOKEN_SECRET_ID: LOCAL_NAMES.tokenSecret,
       PAYTIA_SECRET_ID: LOCAL_NAMES.paytiaSecret,
-      PAYTIA_BASE_URL: simulator.url,
+      PAYTIA_BASE_URL: paytiaUrl,
       ALERT_TOPIC_ARN: alertTopicArn,
       EVENT_BUS_NAME: LOCAL_NAMES.eventBus,
       // Locally the audit looks sooner than in AWS, so a newcomer sees results within a minute.
       AUDIT_SETTLE_SECONDS: process.env.AUDIT_SETTLE_SECONDS ?? '5',
       AUDIT_VERIFICATION_WINDOW_SECONDS: process.env.AUDIT_VERIFICATION_WINDOW_SECONDS ?? '60',
       SWEEP_SETTLE_MINUTES: process.env.SWEEP_SETTLE_MINUTES ?? '1',
-      // The simulator's zone is known here, so no hours of tolerance delay the sweep.
-      PAYTIA_TIME_ZONE: process.env.PAYTIA_TIME_ZONE ?? simulator.control.behaviour().timeZone,
-      PAYTIA_CLOCK_TOLERANCE_MINUTES: process.env.PAYTIA_CLOCK_TOLERANCE_MINUTES ?? '0',
+      // The simulator's zone is known, so no hours of tolerance delay the sweep; another Paytia's
+      // is not, and gets the deployed defaults.
+      ...(simulator
+        ? {
+            PAYTIA_TIME_ZONE: process.env.PAYTIA_TIME_ZONE ?? simulator.control.behaviour().timeZone,
+            PAYTIA_CLOCK_TOLERANCE_MINUTES: process.env.PAYTIA_CLOCK_TOLERANCE_MINUTES ?? '0',
+          }
+        : {}),
       // Metrics are CloudWatch EMF lines; locally they would only bury the logs.
       POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
       ...options.functionSettings,
@@ -221,6 +311,18 @@ export async function startLocalStack(
       running.set(functionName, run);
       return run;
     };
+    // The refused token was dropped from the secret: the rotator gets a new one now, not in five
+    // minutes, so the first audits find a working token.
+    const paytiaTokenAtStart: PaytiaTokenAtStart | undefined =
+      keptPaytiaToken?.verdict === 'refused'
+        ? {
+            refusedBecause: keptPaytiaToken.reason,
+            renewed: await invoke(LOCAL_NAMES.functions.rotate, {}).then(
+              () => true,
+              () => false,
+            ),
+          }
+        : undefined;
 
     const api = await startLocalHttpApi({
       port: config.PORT,
@@ -232,6 +334,8 @@ export async function startLocalStack(
           handler: ingest,
           functionName: LOCAL_NAMES.functions.ingest,
         })),
+        // As in AWS: any other request reaches the ingest function, which answers an empty 404.
+        { method: 'ANY', path: '$default', handler: ingest, functionName: LOCAL_NAMES.functions.ingest },
         {
           method: 'POST',
           path: '/_local/invoke/{function}',
@@ -258,7 +362,12 @@ export async function startLocalStack(
     const timers: NodeJS.Timeout[] = [];
     closers.push(async () => {
       for (const timer of timers) clearInterval(timer);
-      await Promise.allSettled(running.values());
+      // A run in flight gets a moment to finish, then is abandoned, as Lambda abandons a function
+      // at its timeout: every run is safe to repeat, and a stop must not wait on Paytia's retries.
+      await Promise.race([
+        Promise.allSettled(running.values()),
+        sleep(STOP_GRACE_MS, undefined, { ref: false }),
+      ]);
     });
     const every = (intervalSeconds: number, functionName: string, event: unknown) => {
       const fire = () => void invoke(functionName, event).catch(() => undefined); // the handler logs its own failures
@@ -269,6 +378,7 @@ export async function startLocalStack(
     const webhookBaseUrl = `${api.url}/webhooks/paytia/`;
     const descriptor: LocalStackDescriptor = {
       kind: 'local',
+      pid: process.pid,
       region: process.env.AWS_REGION ?? sns.region,
       credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
       endpoints: {
@@ -276,7 +386,7 @@ export async function startLocalStack(
         secretsmanager: secrets.endpoint,
         sns: sns.endpoint,
         eventbridge: eventBridge.endpoint,
-        paytia: simulator.url,
+        paytia: paytiaUrl,
         api: api.url,
       },
       outputs: {
@@ -293,10 +403,8 @@ export async function startLocalStack(
     };
     const descriptorPath =
       options.descriptorPath ?? process.env.PAYTIA_LOCAL_DESCRIPTOR ?? join(process.cwd(), DESCRIPTOR_FILE);
-    if (descriptorPath !== false) {
-      writeFileSync(descriptorPath, `${JSON.stringify(descriptor, null, 2)}\n`);
-      closers.push(() => rmSync(descriptorPath, { force: true }));
-    }
+    const descriptorFile = descriptorPath === false ? undefined : claimDescriptor(descriptorPath, descriptor);
+    if (descriptorFile?.written) closers.push(descriptorFile.release);
 
     return {
       webhookUrl: `${webhookBaseUrl}${token}`,
@@ -310,7 +418,10 @@ export async function startLocalStack(
       tokenSecretId: LOCAL_NAMES.tokenSecret,
       dataDir: config.LOCAL_DATA_DIR,
       simulator,
+      paytiaUrl,
       descriptor,
+      descriptorFile,
+      paytiaTokenAtStart,
       invoke: (functionName, event) => invoke(functionName, event),
       alerts: () => [...seenAlerts],
       verifiedEvents: () => eventBridge.events(),
@@ -367,22 +478,54 @@ function invokeRoute(invoke: (name: string, event: unknown) => Promise<unknown>)
   };
 }
 
-/**
- * The webhook token (`WEBHOOK_TOKEN`, else the one kept from an earlier run, else a new one) and
- * the Paytia credentials in access-token mode, pointing at the simulator, for the rotator to keep
- * fresh. A kept Paytia secret holds tokens the restarted simulator no longer knows: the rotator's
- * fallback to `authorize` heals that on its first run.
- */
-async function ensureSecrets(
-  endpoint: string,
-  wanted: string | undefined,
-  simulator: PaytiaSimulator,
-): Promise<string> {
-  const client = new SecretsManagerClient({
+const localSecretsManager = (endpoint: string) =>
+  new SecretsManagerClient({
     endpoint,
     region: 'us-east-1',
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   });
+
+/** The Paytia secret's starting value: the simulator's client credentials, or the ones configured. */
+function paytiaCredentials(
+  config: LocalConfig,
+  simulator: PaytiaSimulator | undefined,
+): { value: Record<string, string>; replace: boolean } {
+  if (simulator) {
+    const { clientId, clientSecret, refreshToken } = simulator.credentials;
+    const value = {
+      mode: 'access_token',
+      client_id: clientId,
+      client_secret: clientSecret,
+      refresh_token: refreshToken,
+    };
+    return { value, replace: false };
+  }
+  // Configured credentials win over a secret kept from an earlier run: they may be new.
+  if (config.PAYTIA_API_KEY !== undefined) {
+    return { value: { mode: 'api_key', api_key: config.PAYTIA_API_KEY }, replace: true };
+  }
+  return {
+    value: {
+      mode: 'access_token',
+      client_id: config.PAYTIA_CLIENT_ID as string,
+      client_secret: config.PAYTIA_CLIENT_SECRET as string,
+      ...(config.PAYTIA_REFRESH_TOKEN ? { refresh_token: config.PAYTIA_REFRESH_TOKEN } : {}),
+    },
+    replace: true,
+  };
+}
+
+/**
+ * The webhook token (`WEBHOOK_TOKEN`, else the one kept from an earlier run, else a new one) and
+ * the Paytia credentials, for the rotator to keep fresh in access-token mode. A kept Paytia secret
+ * holds tokens the restarted simulator may no longer know: see `checkKeptPaytiaToken`.
+ */
+async function ensureSecrets(
+  endpoint: string,
+  wanted: string | undefined,
+  paytia: { value: Record<string, string>; replace: boolean },
+): Promise<string> {
+  const client = localSecretsManager(endpoint);
   const create = async (name: string, value: string) => {
     try {
       await client.send(new CreateSecretCommand({ Name: name, SecretString: value }));
@@ -393,16 +536,15 @@ async function ensureSecrets(
     }
   };
   try {
-    const { clientId, clientSecret, refreshToken } = simulator.credentials;
-    await create(
-      LOCAL_NAMES.paytiaSecret,
-      JSON.stringify({
-        mode: 'access_token',
-        client_id: clientId,
-        client_secret: clientSecret,
-        refresh_token: refreshToken,
-      }),
-    );
+    const created = await create(LOCAL_NAMES.paytiaSecret, JSON.stringify(paytia.value));
+    if (!created && paytia.replace) {
+      await client.send(
+        new PutSecretValueCommand({
+          SecretId: LOCAL_NAMES.paytiaSecret,
+          SecretString: JSON.stringify(paytia.value),
+        }),
+      );
+    }
     const token = wanted ?? randomBytes(24).toString('base64url');
     if (await create(LOCAL_NAMES.tokenSecret, token)) return token;
     if (wanted !== undefined) {
@@ -413,6 +555,35 @@ async function ensureSecrets(
     }
     const kept = await client.send(new GetSecretValueCommand({ SecretId: LOCAL_NAMES.tokenSecret }));
     return kept.SecretString ?? token;
+  } finally {
+    client.destroy();
+  }
+}
+
+/**
+ * Asks Paytia, with one call, whether it accepts the access token kept in the Paytia secret from an
+ * earlier run (`LOCAL_DATA_DIR`): the simulator has restarted and may not know it. A refused token
+ * is dropped from the secret, the client credentials and refresh token kept, so that the rotator
+ * renews instead of leaving a recent token alone as fresh, while every audit fails with it.
+ */
+async function checkKeptPaytiaToken(endpoint: string, paytiaUrl: string): Promise<PaytiaAccess | undefined> {
+  const client = localSecretsManager(endpoint);
+  try {
+    const kept = await client.send(new GetSecretValueCommand({ SecretId: LOCAL_NAMES.paytiaSecret }));
+    const secret = parseTokenSecret(kept.SecretString);
+    if (secret.mode !== 'access_token' || secret.access_token === undefined) return undefined;
+    const access = await checkPaytiaAccess({
+      baseUrl: paytiaUrl,
+      credentials: staticAccessToken(secret.access_token),
+      now: new Date(),
+    });
+    if (access.verdict === 'refused') {
+      const { access_token, expire_time, obtained_at, ...rest } = secret;
+      await client.send(
+        new PutSecretValueCommand({ SecretId: LOCAL_NAMES.paytiaSecret, SecretString: JSON.stringify(rest) }),
+      );
+    }
+    return access;
   } finally {
     client.destroy();
   }

@@ -1,4 +1,5 @@
 import { ConfigurationError } from '../shared/config.js';
+import { showReadableLogs } from './console-view.js';
 import {
   DEMO_FINDING_TYPES,
   DEMO_FUNCTION_SETTINGS,
@@ -17,7 +18,8 @@ EventBridge stand-in, the ingest function behind a local HTTP API, and a schedul
 token rotator, the auditor and the sweep. Ctrl-C stops it.
 
   --demo     drive a scripted scenario (payments, and one case of each finding type), print a
-             findings summary and exit (npm run demo)
+             findings summary and exit (npm run demo); it picks free ports unless they are set,
+             so it runs beside npm start
 
 Environment:
   PORT                           receiver port (default 3000; 0 picks a free port)
@@ -25,6 +27,16 @@ Environment:
   LOCAL_DYNAMODB_PORT            embedded DynamoDB port (default 8000; 0 picks a free port)
   LOCAL_SECRETS_MANAGER_PORT     Secrets Manager stand-in port (default 0: a free port)
   PAYTIA_SIM_PORT                Paytia simulator port (default 4010)
+  PAYTIA_SIM_PROFILE             how the simulator answers what Paytia's documents leave open
+                                 (default seed-literal; see local/paytia-simulator/README.md)
+  PAYTIA_BASE_URL                run against this Paytia instead of the simulator (a sandbox
+                                 account, or any implementation of Paytia's API), with
+  PAYTIA_API_KEY                 its API key, or
+  PAYTIA_CLIENT_ID               its client credentials (access-token mode; the rotator
+  PAYTIA_CLIENT_SECRET           renews the token), and optionally PAYTIA_REFRESH_TOKEN
+  PAYTIA_TIME_ZONE               the zone Paytia's times are in (default: the simulator's, or
+                                 Europe/London), PAYTIA_CLOCK_TOLERANCE_MINUTES (default 0 with
+                                 the simulator, 120 with another Paytia)
   LOCAL_DATA_DIR                 keep data in this directory (default: in memory)
   TABLE_NAME                     table name (default paytia-webhooks)
   WEBHOOK_TOKEN                  the secret path token (default: generated, or kept in LOCAL_DATA_DIR)
@@ -32,10 +44,17 @@ Environment:
   LOCAL_SWEEP_INTERVAL_SECONDS   how often the sweep runs (default 60)
   LOCAL_ROTATE_INTERVAL_SECONDS  how often the token rotator runs (default 300)
   LOCAL_WEBHOOK_TIME_SCALE       Paytia's webhook retry schedule, scaled (default 0.1)
+  LOCAL_LOG_FORMAT               readable (default): one line per event worth a look (webhook
+                                 stored, verdict, finding, alert, token rotated, warnings) and a
+                                 run summary when the run changed something; json: every log
+                                 record of the functions, as Lambda prints it
   AUDIT_SETTLE_SECONDS           (default 5 locally), AUDIT_VERIFICATION_WINDOW_SECONDS (default 60
                                  locally), SWEEP_SETTLE_MINUTES (default 1 locally), and the other
                                  function settings in the README
 `;
+
+/** A stop ends the process within this, whatever is still closing. */
+const STOP_DEADLINE_MS = 4_000;
 
 function printAlert(alert: SnsNotification) {
   const severity = alert.messageAttributes.severity?.value ?? '?';
@@ -59,9 +78,23 @@ async function main() {
   // The SDK warns that its 2027 releases will need Node 22; true, and said in the README, but
   // repeated on every start it would bury the lines a newcomer needs.
   process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
-  if (demo) process.env.LOCAL_WEBHOOK_TIME_SCALE ??= DEMO_WEBHOOK_TIME_SCALE;
+  if (demo) {
+    process.env.LOCAL_WEBHOOK_TIME_SCALE ??= DEMO_WEBHOOK_TIME_SCALE;
+    // Nobody posts to the demo's stack from outside: free ports let it run beside npm start.
+    for (const name of ['PORT', 'LOCAL_DYNAMODB_PORT', 'PAYTIA_SIM_PORT']) process.env[name] ??= '0';
+  }
 
   const config = readLocalConfig();
+  if (demo && config.PAYTIA_BASE_URL !== undefined) {
+    process.stderr.write(
+      'npm run demo stages its cases in the Paytia simulator; unset PAYTIA_BASE_URL to run it.\n',
+    );
+    process.exit(2);
+  }
+  if (config.LOCAL_LOG_FORMAT === 'readable') {
+    showReadableLogs(process.stdout);
+    showReadableLogs(process.stderr);
+  }
   const started = Date.now();
   const stack = await startLocalStack(config, {
     onAlert: printAlert,
@@ -75,12 +108,31 @@ async function main() {
       'Paytia webhook receiver and auditor are running locally.',
       `  webhook_url:              ${stack.webhookUrl}`,
       `  webhook_url_transaction:  ${stack.transactionWebhookUrl}`,
-      `  Paytia simulator:         ${stack.simulator.url}  (X-API-KEY ${stack.simulator.credentials.apiKey})`,
+      stack.simulator
+        ? `  Paytia simulator:         ${stack.simulator.url}  (X-API-KEY ${stack.simulator.credentials.apiKey})`
+        : `  Paytia:                   ${stack.paytiaUrl}  (PAYTIA_BASE_URL: your Paytia, not the simulator; ${
+            config.PAYTIA_API_KEY ? 'X-API-KEY from PAYTIA_API_KEY' : 'access tokens from PAYTIA_CLIENT_ID'
+          })`,
       `  DynamoDB endpoint:        ${stack.dynamoDbEndpoint}  (table ${stack.tableName}, any credentials)`,
       `  Secrets Manager endpoint: ${stack.secretsManagerEndpoint}`,
       `  SNS endpoint:             ${stack.snsEndpoint}  (alerts are printed below)`,
       `  EventBridge endpoint:     ${stack.eventBridgeEndpoint}  (verified events: ${stack.eventBridgeEndpoint}/events)`,
       `  Data:                     ${stack.dataDir ? `kept in ${stack.dataDir}` : 'in memory (set LOCAL_DATA_DIR to keep it)'}`,
+      ...(stack.paytiaTokenAtStart
+        ? [
+            `  Paytia token:             the one kept in ${stack.dataDir} was refused (${stack.paytiaTokenAtStart.refusedBecause}); ${
+              stack.paytiaTokenAtStart.renewed
+                ? 'renewed it'
+                : 'renewing it failed: the rotator tries again on its schedule'
+            }`,
+          ]
+        : []),
+      ...(stack.descriptorFile?.written === false
+        ? [
+            `  Not described in ${stack.descriptorFile.path}: it describes another running stack (pid ${stack.descriptorFile.ownerPid}),`,
+            '  which npx paytia-auditor keeps acting on. Set PAYTIA_LOCAL_DESCRIPTOR to describe this one elsewhere.',
+          ]
+        : []),
       '',
     ].join('\n'),
   );
@@ -122,9 +174,15 @@ async function main() {
 
   let stopping = false;
   const stop = async (signal: string) => {
-    if (stopping) return;
+    if (stopping) {
+      process.stdout.write(`${signal} received again, stopping now.\n`);
+      process.exit(1);
+    }
     stopping = true;
     process.stdout.write(`\n${signal} received, stopping.\n`);
+    // Whatever still holds on after this is not worth a person's wait (the data is written as it
+    // arrives); process managers allow a few seconds before they kill.
+    setTimeout(() => process.exit(0), STOP_DEADLINE_MS).unref();
     await stack.close();
     process.exit(0);
   };

@@ -1,6 +1,13 @@
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
-import { HttpApi, HttpMethod, type HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  HttpApi,
+  HttpMethod,
+  HttpRoute,
+  HttpRouteKey,
+  type HttpStage,
+  LogGroupLogDestination,
+} from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
@@ -148,23 +155,33 @@ export class WebhookIngest extends Construct {
       'signature, JWT or key header). The ingest function authenticates each request: the secret ' +
       'path token compared in constant time with Secrets Manager, the optional source allow-list ' +
       'and the optional HMAC; a failing request stores nothing and answers 404/403/401.';
-    for (const path of Object.values(WEBHOOK_ROUTES)) {
-      for (const route of this.api.addRoutes({ path, methods: [HttpMethod.POST], integration })) {
-        Validations.of(route).acknowledge(
-          { id: 'AwsSolutions-APIG4', reason: noAuthorizer },
-          {
-            id: 'cdk-validator-cfnguard::api_gw_v2_authorization_type_configured_check',
-            reason: noAuthorizer,
-          },
-          {
-            id: 'cdk-validator-cfnguard::lambda_function_public_access_prohibited_check',
-            reason:
-              "The route's invoke permission is limited to API Gateway with a SourceArn of this API's own " +
-              'execute-api ARN and route (test/infra asserts it); the rule cannot read a SourceArn built ' +
-              'with Fn::Join, so it reports a permission that is not public.',
-          },
-        );
-      }
+    const routes = [
+      ...Object.values(WEBHOOK_ROUTES).flatMap((path) =>
+        this.api.addRoutes({ path, methods: [HttpMethod.POST], integration }),
+      ),
+      // Every other request reaches the function too, which answers it as it answers a wrong token:
+      // an empty 404. API Gateway's own `{"message":"Not Found"}` would tell a prober which paths exist.
+      new HttpRoute(this.api, 'default-route', {
+        httpApi: this.api,
+        routeKey: HttpRouteKey.DEFAULT,
+        integration,
+      }),
+    ];
+    for (const route of routes) {
+      Validations.of(route).acknowledge(
+        { id: 'AwsSolutions-APIG4', reason: noAuthorizer },
+        {
+          id: 'cdk-validator-cfnguard::api_gw_v2_authorization_type_configured_check',
+          reason: noAuthorizer,
+        },
+        {
+          id: 'cdk-validator-cfnguard::lambda_function_public_access_prohibited_check',
+          reason:
+            "The route's invoke permission is limited to API Gateway with a SourceArn of this API's own " +
+            'execute-api ARN and route (test/infra asserts it); the rule cannot read a SourceArn built ' +
+            'with Fn::Join, so it reports a permission that is not public.',
+        },
+      );
     }
 
     this.serverErrorAlarm = new Alarm(this, 'server-errors', {

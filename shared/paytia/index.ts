@@ -1,4 +1,5 @@
 /** Public face of the Paytia client. See README.md in this folder. */
+export { checkPaytiaAccess, type PaytiaAccess, type PaytiaAccessCheck } from './access-check.js';
 export {
   PAYTIA_PRODUCTION_URL,
   PAYTIA_SANDBOX_URL,

@@ -1,8 +1,13 @@
 import { escapeHtml } from './html.js';
 import type { ReportDelivery } from './report-data.js';
 
-/** One bar's span: an hour for up to two days of deliveries, a day up to three months, then weeks, then months. */
-export type ChartUnit = 'hour' | 'day' | 'week' | 'month';
+/**
+ * One bar's span, chosen from the span the chart covers: under fifteen hours, the shortest of
+ * seconds to quarter hours that needs at most 60 bars; then an hour up to two days, a day up to
+ * three months, then weeks, then months.
+ */
+export type ChartUnit = FineUnit | 'hour' | 'day' | 'week' | 'month';
+type FineUnit = 'second' | '5 seconds' | '15 seconds' | 'minute' | '5 minutes' | '15 minutes';
 
 export interface ChartBucket {
   /** Start of the bucket, epoch milliseconds (UTC). */
@@ -26,10 +31,40 @@ export interface DeliveryChart {
   svg: string;
 }
 
-const HOUR = 3_600_000;
+const SECOND = 1_000;
+const MINUTE = 60 * SECOND;
+const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 
+/** Units of a fixed length, shortest first, with it. */
+const FIXED_MS: Record<Exclude<ChartUnit, 'month'>, number> = {
+  second: SECOND,
+  '5 seconds': 5 * SECOND,
+  '15 seconds': 15 * SECOND,
+  minute: MINUTE,
+  '5 minutes': 5 * MINUTE,
+  '15 minutes': 15 * MINUTE,
+  hour: HOUR,
+  day: DAY,
+  week: 7 * DAY,
+};
+const FINE_UNITS: readonly FineUnit[] = [
+  'second',
+  '5 seconds',
+  '15 seconds',
+  'minute',
+  '5 minutes',
+  '15 minutes',
+];
+/** Fine bars are used only while this many cover the span: more would be too thin to read. */
+const MAX_FINE_BARS = 60;
+
+const isFine = (unit: ChartUnit): unit is FineUnit => (FINE_UNITS as readonly string[]).includes(unit);
+
 export function chartUnit(spanMs: number): ChartUnit {
+  // A short window drawn in hourly bars is one slab that says nothing about its shape.
+  const fine = FINE_UNITS.find((unit) => spanMs < FIXED_MS[unit] * MAX_FINE_BARS);
+  if (fine !== undefined) return fine;
   if (spanMs < 48 * HOUR) return 'hour';
   if (spanMs <= 92 * DAY) return 'day';
   if (spanMs <= 730 * DAY) return 'week';
@@ -38,10 +73,6 @@ export function chartUnit(spanMs: number): ChartUnit {
 
 function floorTo(t: number, unit: ChartUnit): number {
   switch (unit) {
-    case 'hour':
-      return t - (((t % HOUR) + HOUR) % HOUR);
-    case 'day':
-      return t - (((t % DAY) + DAY) % DAY);
     case 'week': {
       const day = floorTo(t, 'day');
       const sinceMonday = (new Date(day).getUTCDay() + 6) % 7;
@@ -51,27 +82,26 @@ function floorTo(t: number, unit: ChartUnit): number {
       const d = new Date(t);
       return Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), 1);
     }
+    default: {
+      const ms = FIXED_MS[unit];
+      return t - (((t % ms) + ms) % ms);
+    }
   }
 }
 
 function nextBucket(t: number, unit: ChartUnit): number {
-  switch (unit) {
-    case 'hour':
-      return t + HOUR;
-    case 'day':
-      return t + DAY;
-    case 'week':
-      return t + 7 * DAY;
-    case 'month': {
-      const d = new Date(t);
-      return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
-    }
-  }
+  if (unit !== 'month') return t + FIXED_MS[unit];
+  const d = new Date(t);
+  return Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + 1, 1);
 }
 
 const iso = (t: number) => new Date(t).toISOString();
 
 function bucketLabel(start: number, unit: ChartUnit): string {
+  if (isFine(unit)) {
+    const clock = (t: number) => iso(t).slice(11, unit.endsWith('seconds') || unit === 'second' ? 19 : 16);
+    return `${iso(start).slice(0, 10)} ${clock(start)}\u2013${clock(nextBucket(start, unit))}`;
+  }
   switch (unit) {
     case 'hour':
       return `${iso(start).slice(0, 10)} ${iso(start).slice(11, 16)}\u2013${iso(start + HOUR).slice(11, 16)}`;
@@ -86,6 +116,10 @@ function bucketLabel(start: number, unit: ChartUnit): string {
 
 /** The x-axis label: a short main line, and the date under it where the date changes. */
 function tickLabel(start: number, unit: ChartUnit, first: boolean): [string, string] {
+  if (isFine(unit)) {
+    const time = iso(start).slice(11, unit.endsWith('seconds') || unit === 'second' ? 19 : 16);
+    return [time, first || time.startsWith('00:00') ? iso(start).slice(0, 10) : ''];
+  }
   switch (unit) {
     case 'hour': {
       const newDay = first || iso(start).slice(11, 13) === '00';
@@ -106,7 +140,18 @@ function tickLabel(start: number, unit: ChartUnit, first: boolean): [string, str
   }
 }
 
-export function bucketDeliveries(deliveries: ReportDelivery[]): Omit<DeliveryChart, 'svg'> {
+/** The time the chart covers, when the report was asked for one; else the deliveries' own span. */
+export interface ChartWindow {
+  /** ISO time. */
+  from?: string;
+  /** ISO time. */
+  to?: string;
+}
+
+export function bucketDeliveries(
+  deliveries: ReportDelivery[],
+  window: ChartWindow = {},
+): Omit<DeliveryChart, 'svg'> {
   const timed: Array<{ t: number; status: string }> = [];
   let untimed = 0;
   for (const delivery of deliveries) {
@@ -117,7 +162,9 @@ export function bucketDeliveries(deliveries: ReportDelivery[]): Omit<DeliveryCha
   if (timed.length === 0) return { unit: 'hour', buckets: [], untimed };
   let min = Number.POSITIVE_INFINITY;
   let max = Number.NEGATIVE_INFINITY;
-  for (const { t } of timed) {
+  // The window's end is exclusive: a report up to 11:00 draws no bar from 11:00.
+  const bounds = [Date.parse(window.from ?? ''), Date.parse(window.to ?? '') - 1];
+  for (const t of [...timed.map((delivery) => delivery.t), ...bounds]) {
     if (t < min) min = t;
     if (t > max) max = t;
   }
@@ -164,12 +211,13 @@ export function niceScale(max: number): { max: number; step: number } {
 const WIDTH = 960;
 const HEIGHT = 340;
 const MARGIN = { top: 16, right: 16, bottom: 64, left: 60 };
-const UNIT_WORD: Record<ChartUnit, string> = { hour: 'Hour', day: 'Day', week: 'Week', month: 'Month' };
+/** The x axis's title: `<word> of receipt`. */
+const axisWord = (unit: ChartUnit) => (isFine(unit) ? 'Time' : unit.charAt(0).toUpperCase() + unit.slice(1));
 
 const fmt = (n: number) => (Math.round(n * 10) / 10).toString();
 
-export function renderDeliveryChart(deliveries: ReportDelivery[]): DeliveryChart {
-  const { unit, buckets, untimed } = bucketDeliveries(deliveries);
+export function renderDeliveryChart(deliveries: ReportDelivery[], window: ChartWindow = {}): DeliveryChart {
+  const { unit, buckets, untimed } = bucketDeliveries(deliveries, window);
   if (buckets.length === 0) return { unit, buckets, untimed, svg: '' };
 
   const plotW = WIDTH - MARGIN.left - MARGIN.right;
@@ -238,7 +286,7 @@ export function renderDeliveryChart(deliveries: ReportDelivery[]): DeliveryChart
   parts.push(
     `<line x1="${MARGIN.left}" x2="${MARGIN.left}" y1="${MARGIN.top}" y2="${bottom}" stroke="#57606a"/>`,
     `<line x1="${MARGIN.left}" x2="${WIDTH - MARGIN.right}" y1="${bottom}" y2="${bottom}" stroke="#57606a"/>`,
-    `<text x="${MARGIN.left + plotW / 2}" y="${HEIGHT - 8}" text-anchor="middle" font-size="13" font-weight="600" fill="#1b1f24">${UNIT_WORD[unit]} of receipt (UTC)</text>`,
+    `<text x="${MARGIN.left + plotW / 2}" y="${HEIGHT - 8}" text-anchor="middle" font-size="13" font-weight="600" fill="#1b1f24">${axisWord(unit)} of receipt (UTC)</text>`,
     `<text transform="translate(16 ${MARGIN.top + plotH / 2}) rotate(-90)" text-anchor="middle" font-size="13" font-weight="600" fill="#1b1f24">Deliveries per ${unit}</text>`,
   );
 

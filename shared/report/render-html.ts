@@ -33,7 +33,7 @@ ${renderTokenLine(data.token, data.generatedAt)}
 </header>
 <main>
 ${renderSummary(data)}
-${renderChartSection(data.deliveries)}
+${renderChartSection(data.deliveries, data.window)}
 ${renderFindingTypes(data.findings)}
 ${renderFindingList(data.findings)}
 ${renderToken(data.token, data.generatedAt)}
@@ -145,17 +145,29 @@ ${otherCard}
 ${card('summary-findings-total', 'All findings', data.findings.length, data.findings.length === 0 ? 'nothing to act on' : 'to review', data.findings.length > 0 ? 'findings' : 'quiet')}
 ${severityCards.join('\n')}
 </dl>
+${findingCountsNote(c.findings, data.findings.length)}
 </section>`;
 }
 
-function renderChartSection(deliveries: ReportDelivery[]): string {
+/**
+ * "15 with findings" beside "14 findings" looks like a mistake: the two count different things,
+ * and say so wherever either is not zero.
+ */
+function findingCountsNote(deliveries: number, findings: number): string {
+  if (deliveries === 0 && findings === 0) return '';
+  const deliveryWords = `${deliveries} ${deliveries === 1 ? 'delivery' : 'deliveries'}`;
+  const findingWords = `${findings} ${findings === 1 ? 'finding' : 'findings'}`;
+  return `<p class="note" data-testid="summary-findings-note">\u201cWith findings\u201d counts deliveries (${deliveryWords} whose audit raised at least one finding); \u201cAll findings\u201d counts the findings themselves (${findingWords}, one per incident). The two need not match: one delivery can raise several findings, one finding can concern several deliveries (every webhook of one payment, say), and some concern no stored delivery at all (a payment with no webhook).</p>`;
+}
+
+function renderChartSection(deliveries: ReportDelivery[], window: ReportData['window']): string {
   if (deliveries.length === 0) {
     return `<section aria-labelledby="chart-heading">
 <h2 id="chart-heading">Deliveries over time</h2>
 <p class="empty" data-testid="no-deliveries">No deliveries in this period. Nothing was received, recovered or audited.</p>
 </section>`;
   }
-  const chart = renderDeliveryChart(deliveries);
+  const chart = renderDeliveryChart(deliveries, window);
   if (chart.svg === '') {
     return `<section aria-labelledby="chart-heading">
 <h2 id="chart-heading">Deliveries over time</h2>
@@ -186,7 +198,7 @@ ${untimed}
 <details class="chart-data">
 <summary>The chart's numbers as a table</summary>
 <table>
-<thead><tr><th scope="col">${escapeHtml(chart.unit === 'hour' ? 'Hour' : chart.unit === 'day' ? 'Day' : chart.unit === 'week' ? 'Week from' : 'Month')} (UTC)</th><th scope="col">Verified</th><th scope="col">With findings</th><th scope="col">Pending</th><th scope="col">Total</th></tr></thead>
+<thead><tr><th scope="col">${escapeHtml(chart.unit === 'hour' ? 'Hour' : chart.unit === 'day' ? 'Day' : chart.unit === 'week' ? 'Week from' : chart.unit === 'month' ? 'Month' : 'Time')} (UTC)</th><th scope="col">Verified</th><th scope="col">With findings</th><th scope="col">Pending</th><th scope="col">Total</th></tr></thead>
 <tbody>
 ${rows}
 </tbody>

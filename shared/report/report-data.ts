@@ -9,6 +9,8 @@ export interface ReportData {
   deliveries: ReportDelivery[];
   findings: ReportFinding[];
   token: ReportTokenState;
+  /** The period asked for (ISO times), when one was: the chart covers it, and chooses its bars by it. */
+  window?: { from?: string; to?: string };
 }
 
 export interface ReportDelivery {

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -22,17 +22,37 @@ interface CliResult {
   stderr: string;
 }
 
-/** Runs the CLI as a user does, in a working directory. */
-function cli(args: string[], cwd: string): Promise<CliResult> {
+function cliEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, FORCE_COLOR: '0' };
   // The descriptor is found in the working directory, as a user's shell would find it.
   delete env.PAYTIA_LOCAL_DESCRIPTOR;
+  return env;
+}
+
+/** Runs the CLI as a user does, in a working directory. */
+function cli(args: string[], cwd: string): Promise<CliResult> {
+  const env = cliEnv();
   return new Promise((resolve) => {
     execFile(process.execPath, [BIN, ...args], { cwd, env, timeout: 60_000 }, (error, stdout, stderr) => {
       const code = error ? (typeof error.code === 'number' ? error.code : -1) : 0;
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/** Runs the CLI into a pipe whose reader has already gone, as `paytia-auditor … | head` ends. */
+function cliIntoClosedPipe(args: string[], cwd: string): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [BIN, ...args], {
+    cwd,
+    env: cliEnv(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout.destroy();
+  let stderr = '';
+  child.stderr.on('data', (chunk) => {
+    stderr += String(chunk);
+  });
+  return new Promise((resolve) => child.on('close', (code) => resolve({ code, stderr })));
 }
 
 function post(url: string, body: string, contentType: string) {
@@ -187,6 +207,14 @@ describe('paytia-auditor against the local stack of npm start', () => {
     });
     expect(byPrefix.code).toBe(0);
     expect(byPrefix.stdout).toContain(`\nBody:\n${stage}\n`);
+  });
+
+  it('ends quietly with exit 0 when the reader of its output has gone (… | head)', async () => {
+    const runs = [['--help'], ['deliveries', 'show', forgedId], ['report', '--json']];
+    const results = await Promise.all(runs.map((args) => cliIntoClosedPipe(args, workDir)));
+    results.forEach((result, index) => {
+      expect(result, runs[index]?.join(' ')).toEqual({ code: 0, stderr: '' });
+    });
   });
 
   it('exits 2 naming an unknown delivery id', async () => {

@@ -86,6 +86,10 @@ describe('npm start: the local receiver as a user runs it', () => {
       'application/json',
     );
     const wrongMethod = await fetch(webhookUrl);
+    const unknownRoute = await post(
+      webhookUrl.replace('/webhooks/paytia/', '/webhooks/elsewhere/'),
+      finalState,
+    );
 
     // Assess
     expect(first.status).toBe(200);
@@ -97,9 +101,16 @@ describe('npm start: the local receiver as a user runs it', () => {
     });
     expect(await retry.json()).toEqual({ ...firstAnswer, duplicate: true });
     expect(form.status).toBe(200);
-    expect(forged.status).toBe(404);
-    expect(await forged.text()).toBe('');
-    expect(wrongMethod.status).toBe(404);
+    // A wrong token, a wrong method and an unknown route look alike: an empty 404, the same headers.
+    const notFound = async (response: Response) => ({
+      status: response.status,
+      contentType: response.headers.get('content-type'),
+      body: await response.text(),
+    });
+    const empty404 = { status: 404, contentType: null, body: '' };
+    expect(await notFound(forged)).toEqual(empty404);
+    expect(await notFound(wrongMethod)).toEqual(empty404);
+    expect(await notFound(unknownRoute)).toEqual(empty404);
 
     const items = await scanDeliveries(dynamoDbEndpoint, 'paytia-webhooks');
     expect(items).toHaveLength(2);

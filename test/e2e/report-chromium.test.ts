@@ -1,12 +1,11 @@
 /**
- * The audit report as a person sees it: rendered to a file, opened in Debian's headless Chromium
- * (driven by playwright-core, which never downloads a browser of its own), its visible counts read
- * back, and a screenshot taken. `.ci/run` installs the `chromium` package when it is missing.
+ * The audit report as a person sees it: rendered to a file, opened in headless Chromium (the build
+ * inside the `@sparticuz/chromium` npm package, or CHROMIUM_PATH; driven by playwright-core), its
+ * visible counts read back, and a screenshot taken. Nothing but `npm ci` is needed for it.
  *
  * Set KEEP_REPORT_ARTIFACTS=1 to keep the HTML and the screenshot (their folder is printed).
  */
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,18 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FINDING_TYPES, type FindingType } from '../../shared/audit/findings.js';
 import { renderReportHtml } from '../../shared/report/render-html.js';
 import type { ReportData, ReportDelivery, ReportFinding } from '../../shared/report/report-data.js';
-
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-/** No internet here: without the networking flags Chromium stalls on refused connections. */
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
+import { chromiumForTests } from '../support/chromium.js';
 
 const HOUR = 3_600_000;
 const DAY_START = Date.parse('2025-06-03T00:00:00.000Z');
@@ -134,11 +122,6 @@ describe('the audit report in headless Chromium', () => {
   const requests: string[] = [];
 
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(
-        `${CHROMIUM} is missing: install Debian's chromium (apt-get install chromium), as .ci/run does`,
-      );
-    }
     dir = await mkdtemp(join(tmpdir(), 'paytia-report-'));
     htmlPath = join(dir, 'report.html');
     await writeFile(htmlPath, renderReportHtml(data), 'utf8');
@@ -146,8 +129,7 @@ describe('the audit report in headless Chromium', () => {
     // playwright-core refuses --user-data-dir among launch args: each launch gets a fresh
     // temporary profile of its own (under the OS temp dir), removed when the browser closes.
     browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: CHROMIUM_ARGS,
+      ...(await chromiumForTests()),
       headless: true,
       timeout: 90_000,
     });
@@ -178,6 +160,10 @@ describe('the audit report in headless Chromium', () => {
       String(data.deliveries.filter((d) => d.origin === 'recovered').length),
     );
     expect(await text('summary-findings-total')).toBe('9');
+    // Deliveries with findings and findings are different counts, and the page says so.
+    expect(await text('summary-findings-note')).toContain(
+      `counts deliveries (${count('findings')} deliveries whose audit raised at least one finding)`,
+    );
     expect(await text('summary-severity-critical')).toBe('2');
     expect(await text('summary-severity-high')).toBe('5');
     expect(await text('summary-severity-medium')).toBe('2');

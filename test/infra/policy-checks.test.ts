@@ -133,11 +133,14 @@ describe('cdk-nag AwsSolutions and cfn-guard', () => {
         // Paytia sends no credentials an authorizer could check; the function checks the path token.
         'AwsSolutions-APIG4 @ ingest/api/POST--webhooks--paytia--{token}',
         'AwsSolutions-APIG4 @ ingest/api/POST--webhooks--paytia--{token}--transaction',
+        'AwsSolutions-APIG4 @ ingest/api/default-route',
         'cdk-validator-cfnguard::api_gw_v2_authorization_type_configured_check @ ingest/api/POST--webhooks--paytia--{token}',
         'cdk-validator-cfnguard::api_gw_v2_authorization_type_configured_check @ ingest/api/POST--webhooks--paytia--{token}--transaction',
+        'cdk-validator-cfnguard::api_gw_v2_authorization_type_configured_check @ ingest/api/default-route',
         // The rule cannot read a SourceArn built with Fn::Join (security.test.ts checks the ARN).
         'cdk-validator-cfnguard::lambda_function_public_access_prohibited_check @ ingest/api/POST--webhooks--paytia--{token}',
         'cdk-validator-cfnguard::lambda_function_public_access_prohibited_check @ ingest/api/POST--webhooks--paytia--{token}--transaction',
+        'cdk-validator-cfnguard::lambda_function_public_access_prohibited_check @ ingest/api/default-route',
         // Rotated by an operator (the webhook token) and by the rotate-token function (Paytia's token).
         'AwsSolutions-SMG4 @ ingest/webhook-token',
         'AwsSolutions-SMG4 @ token-rotation/paytia-credentials',

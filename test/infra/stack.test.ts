@@ -39,8 +39,10 @@ const ingestFunction = () =>
   });
 
 describe('webhook HTTP API', () => {
-  it('routes POST on both Paytia webhook URLs to the ingest function', () => {
-    template.resourceCountIs('AWS::ApiGatewayV2::Route', 2);
+  it('routes POST on both Paytia webhook URLs, and every other request, to the ingest function', () => {
+    template.resourceCountIs('AWS::ApiGatewayV2::Route', 3);
+    // The function answers an unknown route as it answers a wrong token: the same empty 404.
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: '$default' });
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', { RouteKey: 'POST /webhooks/paytia/{token}' });
     template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
       RouteKey: 'POST /webhooks/paytia/{token}/transaction',

@@ -82,6 +82,44 @@ describe('local HTTP API stand-in', () => {
     expect(wrongMethod.status).toBe(404);
   });
 
+  it('passes every request no route matches to a $default route, whatever its method', async () => {
+    const defaults: APIGatewayProxyEventV2[] = [];
+    const withDefault = await startLocalHttpApi({
+      routes: [
+        {
+          method: 'ANY',
+          path: '$default',
+          functionName: 'fallback',
+          handler: async (event) => {
+            defaults.push(event);
+            return { statusCode: 404, headers: {}, body: '' };
+          },
+        },
+        { method: 'POST', path: '/hooks/{token}', functionName: 'echo', handler: async () => 'matched' },
+      ],
+    });
+    try {
+      const matched = await fetch(`${withDefault.url}/hooks/t`, { method: 'POST' });
+      const unknownPath = await fetch(`${withDefault.url}/elsewhere?probe=1`, { method: 'POST' });
+      const wrongMethod = await fetch(`${withDefault.url}/hooks/t`);
+
+      expect(await matched.text()).toBe('matched');
+      for (const response of [unknownPath, wrongMethod]) {
+        expect(response.status).toBe(404);
+        expect(await response.text()).toBe('');
+      }
+      expect(
+        defaults.map((event) => [event.routeKey, event.requestContext.http.method, event.rawPath]),
+      ).toEqual([
+        ['$default', 'POST', '/elsewhere'],
+        ['$default', 'GET', '/hooks/t'],
+      ]);
+      expect(defaults[0]?.pathParameters).toEqual({});
+    } finally {
+      await withDefault.close();
+    }
+  });
+
   it('answers a generic 500 when the function throws, without its message', async () => {
     const response = await fetch(`${api.url}/hooks/t/broken`, { method: 'POST' });
     expect(response.status).toBe(500);

@@ -1,6 +1,10 @@
+import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { FailedError } from '../../../cli/command.js';
-import { fakeTarget, runCli } from './harness.js';
+import { fakeTarget, readable, runCli } from './harness.js';
+
+const dynamodb = mockClient(DynamoDBClient);
 
 const SUMMARY = {
   audited: 3,
@@ -26,6 +30,8 @@ let fake: ReturnType<typeof fakeTarget>;
 
 beforeEach(() => {
   fake = fakeTarget();
+  dynamodb.reset();
+  dynamodb.on(QueryCommand).resolves({ Items: [] });
 });
 
 describe('audit run', () => {
@@ -36,7 +42,7 @@ describe('audit run', () => {
     expect(code).toBe(0);
     expect(fake.invoke).toHaveBeenCalledWith('audit-fn', { mode: 'audit' });
     expect(stdout).toMatch(/^Audited: +3\n/);
-    expect(stdout).toMatch(/\nFindings raised: +1\n {2}unverified_delivery:abc\n$/);
+    expect(stdout).toMatch(/\nFindings raised: +1\n {2}unverified_delivery:abc\nWaiting in backoff: +0\n$/);
   });
 
   it('prints the summary as JSON, and exits 1 with --fail-on-findings when findings were raised', async () => {
@@ -46,10 +52,52 @@ describe('audit run', () => {
     fake.invoke.mockResolvedValue({ ...SUMMARY, findingsRaised: [] });
     const clean = await runCli(['audit', 'run', '--fail-on-findings'], fake);
 
-    expect(JSON.parse(json.stdout)).toEqual(SUMMARY);
+    expect(JSON.parse(json.stdout)).toEqual({ ...SUMMARY, backoff: { deliveries: 0, reasons: [] } });
     expect(json.code).toBe(0);
     expect(failing.code).toBe(1);
     expect(clean.code).toBe(0);
+  });
+
+  it('says how many deliveries wait in backoff, and why, from the pending deliveries in the table', async () => {
+    const refused =
+      'PaytiaAccessTokenExpiredError: payment_taken: Paytia answered HTTP 401: Access token expired';
+    const waiting = 'no log entry yet for this delivery';
+    const item = (note: string, next: string) => ({ lastAuditNote: { S: note }, nextAuditAt: { S: next } });
+    dynamodb.on(QueryCommand).resolves({
+      Items: [
+        item(refused, '2026-11-21T12:16:00.000Z'),
+        item(waiting, '2026-11-21T12:01:00.000Z'),
+        item(refused, '2026-11-21T12:04:00.000Z'),
+      ],
+    });
+    fake.invoke.mockResolvedValue({
+      ...SUMMARY,
+      audited: 0,
+      verified: 0,
+      withFindings: 0,
+      findingsRaised: [],
+    });
+
+    const text = await runCli(['audit', 'run'], fake);
+    const json = await runCli(['audit', 'run', '--json'], fake);
+
+    expect(text.code).toBe(0);
+    expect(text.stdout).toMatch(
+      new RegExp(
+        `\nWaiting in backoff: +3\n {2}2 {2}${refused} \\(next try in 4 min\\)\n {2}1 {2}${waiting} \\(next try in 1 min\\)\n$`,
+      ),
+    );
+    expect(JSON.parse(json.stdout).backoff).toEqual({
+      deliveries: 3,
+      reasons: [
+        { reason: refused, deliveries: 2, nextAuditAt: '2026-11-21T12:04:00.000Z' },
+        { reason: waiting, deliveries: 1, nextAuditAt: '2026-11-21T12:01:00.000Z' },
+      ],
+    });
+    const query = dynamodb.commandCalls(QueryCommand)[0]?.args[0].input;
+    expect(query).toMatchObject({ TableName: 'deliveries-table', IndexName: 'pending-audit' });
+    expect(readable(query?.KeyConditionExpression, query)).toBe('auditQueue = "pending"');
+    expect(readable(query?.FilterExpression, query)).toBe('nextAuditAt > "2026-11-21T12:00:00.000Z"');
   });
 
   it('exits 1 with the function error, and refuses an answer it does not recognise', async () => {

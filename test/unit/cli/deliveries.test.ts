@@ -199,7 +199,10 @@ describe('deliveries show', () => {
     expect(unknown.stderr).toContain('paytia-auditor: no delivery cafe01\n');
     expect(ambiguous.code).toBe(2);
     expect(ambiguous.stderr).toContain('"abcdef" matches 2 deliveries; give more of the id');
-    expect(short.stderr).toContain('no delivery ab\n');
+    expect(short.code).toBe(2);
+    expect(short.stderr).toContain(
+      'paytia-auditor: no delivery has the id "ab", and a shortened id needs at least 6 characters\n',
+    );
     // Prefixes shorter than 6 characters are not searched for.
     expect(dynamodb.commandCalls(ScanCommand)).toHaveLength(2);
   });

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { COMMANDS } from '../../../cli/main.js';
 import { runCli } from './harness.js';
@@ -40,6 +41,18 @@ describe('help', () => {
   });
 });
 
+describe('--version', () => {
+  it("prints the package's version with exit 0", async () => {
+    const { version } = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8'));
+    const { code, stdout, resolved } = await runCli(['--version']);
+    expect(code).toBe(0);
+    expect(stdout).toBe(`paytia-auditor ${version}\n`);
+    expect(version).toMatch(/^\d+\.\d+\.\d+/);
+    expect(resolved).toEqual([]);
+    expect((await runCli(['--help'])).stdout).toContain('--version');
+  });
+});
+
 describe('usage errors exit 2 with a message, before any target is resolved', () => {
   it.each([
     [['bogus'], 'unknown command "bogus"'],
@@ -57,6 +70,12 @@ describe('usage errors exit 2 with a message, before any target is resolved', ()
     [['deliveries', 'list', '--since', 'last week'], '--since: "last week" is not a time'],
     [['deliveries', 'list', '--since', '1h', '--until', '2h'], '--since must be before --until'],
     [['deliveries', 'list', '--limit', 'ten'], '--limit: "ten" must be a whole number'],
+    // A negative number is a value, not an option: its check says what is wrong with it.
+    [['deliveries', 'list', '--limit', '-1'], '--limit: "-1" must be a whole number from 0 to 1000000'],
+    [
+      ['deliveries', 'list', '--since', '-x'],
+      '--since needs a value; for one that starts with "-", write --since=<value>',
+    ],
     [['deliveries', 'list', '--region', 'eu-west-1'], '--region applies only with --stack'],
     [['deliveries', 'show'], 'give a delivery id'],
     [['deliveries', 'show', 'a', 'b'], 'give one delivery id, not 2'],

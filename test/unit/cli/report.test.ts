@@ -87,7 +87,11 @@ describe('report', () => {
     const { code, stdout } = await runCli(['report', '--json', '--since', '7d'], fakeTarget());
 
     expect(code).toBe(0);
-    expect(JSON.parse(stdout)).toEqual(EXPECTED);
+    // The period asked for: from 7 days ago to now, which the chart covers.
+    expect(JSON.parse(stdout)).toEqual({
+      ...EXPECTED,
+      window: { from: '2026-11-14T12:00:00.000Z', to: '2026-11-21T12:00:00.000Z' },
+    });
     const filters = dynamodb
       .commandCalls(ScanCommand)
       .map((call) => call.args[0].input.ExpressionAttributeValues);

@@ -15,6 +15,7 @@ const lambda = mockClient(LambdaClient);
 
 const DESCRIPTOR: LocalStackDescriptor = {
   kind: 'local',
+  pid: 4242,
   region: 'us-east-1',
   credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
   endpoints: {

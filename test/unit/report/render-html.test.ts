@@ -205,11 +205,27 @@ describe('renderReportHtml: the page', () => {
     expect(page).not.toContain('class="evidence"');
   });
 
-  it('draws the chart with one bar per hour, stacked by outcome, with axis labels', () => {
+  it('explains why deliveries with findings and all findings are counted apart', () => {
+    expect(byTestId(html, 'summary-findings')).toBe('1');
+    expect(byTestId(html, 'summary-findings-total')).toBe('3');
+    expect(byTestId(html, 'summary-findings-note')).toBe(
+      '\u201cWith findings\u201d counts deliveries (1 delivery whose audit raised at least one finding); ' +
+        '\u201cAll findings\u201d counts the findings themselves (3 findings, one per incident). The two need not ' +
+        'match: one delivery can raise several findings, one finding can concern several deliveries (every ' +
+        'webhook of one payment, say), and some concern no stored delivery at all (a payment with no webhook).',
+    );
+    const quiet = renderReportHtml(report({ deliveries: [delivery(1, T0)], findings: [] }));
+    expect(quiet).not.toContain('summary-findings-note');
+  });
+
+  it('draws the chart of a day with one bar per hour, stacked by outcome, with axis labels', () => {
+    const html = renderReportHtml(
+      report({ window: { from: '2025-06-03T00:00:00.000Z', to: '2025-06-04T00:00:00.000Z' } }),
+    );
     expect(html).toContain('data-testid="chart"');
     expect(html).toContain('data-unit="hour"');
-    // 00:10 to 05:00: six hourly buckets, the empty ones included.
-    expect(countOf(html, 'data-testid="chart-bar"')).toBe(6);
+    // The day asked for: 24 hourly buckets, the empty ones included, none from the next day.
+    expect(countOf(html, 'data-testid="chart-bar"')).toBe(24);
     expect(html).toContain(
       'data-start="2025-06-03T01:00:00.000Z" data-total="2" data-verified="1" data-findings="1" data-pending="0"',
     );
@@ -452,8 +468,16 @@ describe('renderReportHtml: the token state', () => {
 describe('the chart buckets', () => {
   const at = (ms: number, status = 'verified') => delivery(ms, ms, status);
 
-  it('chooses hours up to two days, then days, weeks, months', () => {
-    expect(chartUnit(0)).toBe('hour');
+  it('chooses the shortest bar that needs at most 60 bars up to 15 hours, then hours up to two days, then days, weeks, months', () => {
+    const MINUTE = 60_000;
+    expect(chartUnit(0)).toBe('second');
+    expect(chartUnit(59_000)).toBe('second');
+    expect(chartUnit(60_000)).toBe('5 seconds');
+    expect(chartUnit(14 * MINUTE)).toBe('15 seconds');
+    expect(chartUnit(59 * MINUTE)).toBe('minute');
+    expect(chartUnit(4 * HOUR)).toBe('5 minutes');
+    expect(chartUnit(14 * HOUR)).toBe('15 minutes');
+    expect(chartUnit(15 * HOUR)).toBe('hour');
     expect(chartUnit(47 * HOUR)).toBe('hour');
     expect(chartUnit(48 * HOUR)).toBe('day');
     expect(chartUnit(92 * 24 * HOUR)).toBe('day');
@@ -461,11 +485,44 @@ describe('the chart buckets', () => {
     expect(chartUnit(731 * 24 * HOUR)).toBe('month');
   });
 
-  it('a single delivery is one hourly bar', () => {
-    const { unit, buckets } = bucketDeliveries([at(T0 + 30 * 60_000)]);
-    expect(unit).toBe('hour');
+  it('a single delivery is one bar', () => {
+    const { buckets } = bucketDeliveries([at(T0 + 30 * 60_000 + 250)]);
     expect(buckets).toHaveLength(1);
-    expect(buckets[0]).toMatchObject({ start: T0, total: 1, verified: 1 });
+    expect(buckets[0]).toMatchObject({ start: T0 + 30 * 60_000, total: 1, verified: 1 });
+  });
+
+  it('draws a window under an hour in bars of minutes or seconds, not one slab', () => {
+    const MINUTE = 60_000;
+    // Forty minutes of deliveries: one bar a minute.
+    const hour = bucketDeliveries([
+      at(T0 + 10 * MINUTE),
+      at(T0 + 30 * MINUTE, 'findings'),
+      at(T0 + 49 * MINUTE + 5_000),
+    ]);
+    expect(hour.unit).toBe('minute');
+    expect(hour.buckets).toHaveLength(40);
+    expect(hour.buckets.filter((bucket) => bucket.total > 0).map((bucket) => bucket.label)).toEqual([
+      '2025-06-03 00:10\u201300:11',
+      '2025-06-03 00:30\u201300:31',
+      '2025-06-03 00:49\u201300:50',
+    ]);
+    // A demo's fifteen seconds: one bar a second.
+    const demo = bucketDeliveries([at(T0 + 1_200), at(T0 + 9_500, 'pending'), at(T0 + 14_100)]);
+    expect(demo.unit).toBe('second');
+    expect(demo.buckets).toHaveLength(14);
+    expect(demo.buckets[8]).toMatchObject({ label: '2025-06-03 00:00:09\u201300:00:10', pending: 1 });
+    // The period asked for decides, however few deliveries fall in it: half an hour, to 00:30.
+    const page = renderReportHtml(
+      report({
+        deliveries: [at(T0 + 12 * MINUTE)],
+        window: { from: new Date(T0).toISOString(), to: new Date(T0 + 30 * MINUTE).toISOString() },
+      }),
+    );
+    expect(page).toContain('data-unit="minute"');
+    expect(countOf(page, 'data-testid="chart-bar"')).toBe(30);
+    expect(page).toContain('One bar per minute (UTC)');
+    expect(page).toContain('Time of receipt (UTC)');
+    expect(page).toContain('>00:00</text>');
   });
 
   it('a week is seven daily bars', () => {
