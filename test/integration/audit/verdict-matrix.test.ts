@@ -445,7 +445,7 @@ describe('verdict matrix: every flow and fault under every simulator profile', (
     expect(
       telephony.map((delivery) => delivery.auditStatus).filter((status) => status !== 'unverifiable'),
     ).toEqual([]);
-    if (behaviour.telephonyWebhooks) row.set('portal and CDR webhooks', 'unverifiable');
+    row.set('portal and CDR webhooks', behaviour.telephonyWebhooks ? 'unverifiable' : 'not sent');
     const telephonyIds = new Set(telephony.map((delivery) => delivery.deliveryId));
     expect(
       run.findings.filter((finding) => finding.deliveryId && telephonyIds.has(finding.deliveryId)),
