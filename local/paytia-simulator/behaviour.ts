@@ -66,7 +66,7 @@ export const CONTRARY: PaytiaBehaviour = {
   retries: 'restamped',
   metadataEchoesReference: false,
   telephonyWebhooks: true,
-  paymentRecordLagMs: 2 * 60_000,
+  paymentRecordLagMs: 5 * 60_000,
 };
 
 /**
@@ -94,7 +94,8 @@ const ONE_SWITCH_FLIPPED: Record<string, Partial<PaytiaBehaviour>> = {
   'restamped-retries': { retries: 'restamped' },
   'no-metadata-echo': { metadataEchoesReference: false },
   'telephony-webhooks': { telephonyWebhooks: true },
-  'lagging-payment-record': { paymentRecordLagMs: 2 * 60_000 },
+  // Longer than the audit's settle delay, so the first audit meets a pending record.
+  'lagging-payment-record': { paymentRecordLagMs: 5 * 60_000 },
 };
 
 /** Named profiles, for `PAYTIA_SIM_PROFILE`, the control API and the verdict matrix. */

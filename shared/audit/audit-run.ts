@@ -227,8 +227,14 @@ async function applyJudgement(
 
   const payment = judgement.payment;
   if (payment !== undefined) {
-    context.disprove(`missing_webhook:${payment.unique_id}`, 'a webhook for this payment arrived after all');
     context.disprove(`unknown_transaction:${payment.unique_id}`, 'payment_taken now knows the transaction');
+    // Only a proven webhook answers for the payment: a forged one arriving late does not.
+    if (judgement.proof) {
+      context.disprove(
+        `missing_webhook:${payment.unique_id}`,
+        'a webhook for this payment arrived after all',
+      );
+    }
   }
 
   let eventPublished = false;

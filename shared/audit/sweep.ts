@@ -108,10 +108,14 @@ export async function sweepPayments(deps: AuditDependencies, window: SweepWindow
       (await context.callState(payment.cdr_id)).attempts.length > 0;
     if (stored.length > 0 || logged) {
       summary.covered++;
-      context.disprove(
-        `missing_webhook:${payment.unique_id}`,
-        'a webhook for this payment arrived after all',
-      );
+      // Only a proven webhook, or one in Paytia's log, answers for the payment.
+      const proven = stored.some((delivery) => ['verified', 'corroborated'].includes(delivery.auditStatus));
+      if (proven || logged) {
+        context.disprove(
+          `missing_webhook:${payment.unique_id}`,
+          'a webhook for this payment arrived after all',
+        );
+      }
       return;
     }
     await context.raiser.raise(missingWebhookFinding(payment));

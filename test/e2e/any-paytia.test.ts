@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PaytiaSimulator, startPaytiaSimulator } from '../../local/paytia-simulator/server.js';
 import { PaytiaClient, staticApiKey } from '../../shared/paytia/index.js';
-import { printed, runNpm } from '../support/npm-start.js';
+import { eventually, printed, runNpm } from '../support/npm-start.js';
 
 const BIN = fileURLToPath(new URL('../../bin/paytia-auditor.js', import.meta.url));
 const READY = 'Press Ctrl-C to stop.';
@@ -47,16 +47,6 @@ function cli(descriptor: string, args: string[]): Promise<{ code: number; stdout
       resolve({ code: error ? (typeof error.code === 'number' ? error.code : -1) : 0, stdout });
     });
   });
-}
-
-async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
 }
 
 describe('npm start against another Paytia (PAYTIA_BASE_URL)', () => {
@@ -101,7 +91,7 @@ describe('npm start against another Paytia (PAYTIA_BASE_URL)', () => {
           ]);
           const [delivery] = JSON.parse(stdout) as Array<{ auditStatus: string }>;
           return delivery && delivery.auditStatus !== 'pending' ? delivery : undefined;
-        });
+        }, 30_000);
 
         // Assess
         expect(output).toContain(

@@ -10,7 +10,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DESCRIPTOR_FILE, type LocalStackDescriptor } from '../../local/descriptor.js';
 import { localDynamoDbClient } from '../../local/dynamodb.js';
-import { type RunningCommand, runNpm } from '../support/npm-start.js';
+import { eventually, type RunningCommand, runNpm } from '../support/npm-start.js';
 
 const BIN = fileURLToPath(new URL('../../bin/paytia-auditor.js', import.meta.url));
 const TOKEN = 'cli-e2e-token-0123456789abcdef';
@@ -57,16 +57,6 @@ function cliIntoClosedPipe(args: string[], cwd: string): Promise<{ code: number 
 
 function post(url: string, body: string, contentType: string) {
   return fetch(url, { method: 'POST', body, headers: { 'content-type': contentType } });
-}
-
-async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
 }
 
 /** A downstream system for replays: records each request, answers 200 (or 503 under /down). */

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { LocalStackDescriptor } from '../../local/descriptor.js';
-import { printed, type RunningCommand, runNpm } from '../support/npm-start.js';
+import { eventually, printed, type RunningCommand, runNpm } from '../support/npm-start.js';
 
 const BIN = fileURLToPath(new URL('../../bin/paytia-auditor.js', import.meta.url));
 const READY = 'Press Ctrl-C to stop.';
@@ -49,16 +49,6 @@ async function paytiaSecret(): Promise<Record<string, string>> {
     return JSON.parse(answer.SecretString ?? '{}');
   } finally {
     client.destroy();
-  }
-}
-
-async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((resolve) => setTimeout(resolve, 250));
   }
 }
 

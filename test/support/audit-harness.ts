@@ -157,6 +157,8 @@ export interface AuditHarness {
   /** Every verified event put on this test's bus, oldest first. */
   verifiedEvents(): StoredEvent[];
   findings(): Promise<StoredFinding[]>;
+  /** This test's table, as the operator CLI reads it (cli/records.ts). */
+  table(): { client: DynamoDBClient; tableName: string };
   deliveries(): Promise<StoredDeliveryItem[]>;
   delivery(deliveryId: string): Promise<StoredDeliveryItem | undefined>;
   metrics: RecordedMetrics;
@@ -381,6 +383,7 @@ export async function startAuditHarness(options: AuditHarnessOptions = {}): Prom
       async findings() {
         return (await scan('finding')).map(toFinding);
       },
+      table: () => ({ client: dynamoDb, tableName }),
       async deliveries() {
         return (await scan('delivery')).map(toDeliveryItem);
       },

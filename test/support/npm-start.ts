@@ -76,3 +76,14 @@ export function printed(output: string, label: string): string {
   if (!match?.[1]) throw new Error(`"${label}" was not printed:\n${output}`);
   return match[1];
 }
+
+/** Polls `check` every quarter second until it returns a value, or fails after `timeoutMs`. */
+export async function eventually<T>(check: () => Promise<T | undefined>, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}

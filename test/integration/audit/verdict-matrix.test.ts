@@ -11,9 +11,10 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PaytiaBehaviour, PROFILE_NAMES, PROFILES } from '../../../local/paytia-simulator/behaviour.js';
-import type { PaymentServiceRequest } from '../../../shared/paytia/index.js';
 import {
   type AuditHarness,
+  createLinkPayment,
+  createPhonePayment,
   HOUR,
   MINUTE,
   paymentOf,
@@ -44,31 +45,8 @@ interface Scenario {
 
 const genuine = (): Expectation => ({ kind: 'genuine' });
 
-function phone(harness: AuditHarness, reference: string, overrides: Partial<PaymentServiceRequest> = {}) {
-  return harness.merchant.paymentService({
-    reference_id: reference,
-    reference_number: `INV-${reference}`,
-    amount: '150.00',
-    currency_code: 'GBP',
-    transaction_flag: 0,
-    agent_id: '101',
-    webhook_url: harness.webhookUrl,
-    webhook_url_transaction: harness.transactionWebhookUrl,
-    ...overrides,
-  });
-}
-
-function link(harness: AuditHarness, reference: string, overrides: Partial<PaymentServiceRequest> = {}) {
-  return harness.merchant.paymentService({
-    reference_id: reference,
-    reference_number: `INV-${reference}`,
-    amount: '42.50',
-    currency_code: 'GBP',
-    transaction_flag: 4,
-    webhook_url: harness.webhookUrl,
-    ...overrides,
-  });
-}
+const phone = createPhonePayment;
+const link = createLinkPayment;
 
 /** A final webhook posted straight to our URL, by someone who is not Paytia. */
 async function postForged(harness: AuditHarness, body: Record<string, string>) {
