@@ -1,3 +1,5 @@
+import { sanitize, sanitizeText } from '../shared/audit/sanitize.js';
+import { cachedSecret } from '../shared/secrets/cached-secret.js';
 import { choiceOption, defineCommand, EXIT, integerOption, UsageError } from './command.js';
 import { type Column, json, keyValues, printable, shortId, table } from './format.js';
 import {
@@ -55,6 +57,35 @@ export const tableOf = (target: Target): Table => ({
   tableName: target.outputs.DeliveriesTableName,
 });
 
+/**
+ * What the CLI masks by value, besides what `sanitize` finds by pattern: the webhook path token,
+ * current and previous. The local stack's token is read from its Secrets Manager stand-in. A
+ * deployed stack's token secret is not read, so these commands need no permission on it (and log
+ * no denied call for those without one): there the token is removed wherever it follows
+ * `webhooks/paytia/`, and the auditor removed it by value before storing any finding. A token
+ * that cannot be read leaves the pattern-based masking alone; the command still runs.
+ */
+export async function knownSecrets(target: Target): Promise<string[]> {
+  if (target.kind !== 'local') return [];
+  try {
+    const token = cachedSecret({
+      client: target.secretsManager,
+      secretId: target.outputs.WebhookTokenSecretName,
+      maxAgeMs: 0,
+      includePrevious: true,
+    });
+    return (await token.values()).map((value) => value.trim()).filter((value) => value !== '');
+  } catch {
+    return [];
+  }
+}
+
+/** What a table shows and what `--json` prints, with `knownSecrets` and the patterns of `sanitize` masked. */
+async function readMasked<Result>(target: Target, read: (table: Table) => Promise<Result>): Promise<Result> {
+  const [result, secrets] = await Promise.all([read(tableOf(target)), knownSecrets(target)]);
+  return sanitize(result, secrets);
+}
+
 const amountOf = (delivery: { amount?: string; currency?: string }) =>
   [delivery.amount, delivery.currency].filter(Boolean).join(' ');
 
@@ -86,7 +117,7 @@ const list = defineCommand({
   async run(context) {
     const filter = deliveryFilter(context.values, context.now());
     const limit = integerOption('limit', context.values.limit, { min: 0, max: 1_000_000 }) ?? 100;
-    const deliveries = await listDeliveries(tableOf(await context.target()), filter);
+    const deliveries = await readMasked(await context.target(), (table) => listDeliveries(table, filter));
     const shown = limit === 0 ? deliveries : deliveries.slice(0, limit);
     if (context.json) {
       context.out.stdout.write(json(shown));
@@ -106,7 +137,10 @@ const show = defineCommand({
   name: 'deliveries show',
   summary: 'show one delivery: fields, receipts, audit outcome and the stored body',
   positionals: '<deliveryId>',
-  description: 'The id may be shortened to any unique prefix of 6 or more characters.',
+  description:
+    'The id may be shortened to any unique prefix of 6 or more characters. What is shown is masked: the webhook ' +
+    'token removed, phone numbers kept to their last 3 digits, card numbers to their last four (the body too, ' +
+    'as text and in --json; replay still sends the exact stored bytes).',
   options: {},
   examples: [
     'paytia-auditor deliveries show 3f9a2c81d0b4',
@@ -115,16 +149,20 @@ const show = defineCommand({
   exitCodes: ['2  no delivery has that id, other bad input, or configuration'],
   async run(context) {
     const id = singleId(context, 'delivery');
-    const delivery = await getDelivery(tableOf(await context.target()), id);
-    const { body, ...rest } = delivery;
-    const bodyText = utf8(body);
+    const target = await context.target();
+    const [stored, secrets] = await Promise.all([getDelivery(tableOf(target), id), knownSecrets(target)]);
+    // The body is masked apart: sanitize leaves bytes alone.
+    const { body, ...rest } = stored;
+    const delivery = { ...sanitize(rest, secrets), body };
+    const shown = maskedBody(body, secrets);
     if (context.json) {
       context.out.stdout.write(
         json({
-          ...rest,
+          ...delivery,
           body: {
-            base64: Buffer.from(body).toString('base64'),
-            ...(bodyText === undefined ? {} : { text: bodyText }),
+            base64: shown.bytes.toString('base64'),
+            ...(shown.text === undefined ? {} : { text: shown.text }),
+            ...(shown.masked ? { masked: true } : {}),
           },
         }),
       );
@@ -178,7 +216,7 @@ const show = defineCommand({
       );
     }
     context.out.stdout.write(
-      `\nBody:\n${bodyText === undefined ? `(binary, base64) ${Buffer.from(body).toString('base64')}` : printable(bodyText)}\n`,
+      `\nBody${shown.masked ? ' (masked)' : ''}:\n${shown.text === undefined ? `(binary, base64) ${shown.bytes.toString('base64')}` : printable(shown.text)}\n`,
     );
     return EXIT.ok;
   },
@@ -190,6 +228,25 @@ export function singleId(context: { positionals: string[] }, what: string): stri
   if (id === undefined) throw new UsageError(`give a ${what} id`);
   if (extra.length > 0) throw new UsageError(`give one ${what} id, not ${context.positionals.length}`);
   return id;
+}
+
+/**
+ * The body as the CLI shows it: the token, phone numbers and card data masked, as text when it is
+ * UTF-8, and as bytes (a body that is not UTF-8 is masked byte for byte, read as Latin-1).
+ * `masked` says whether anything was.
+ */
+function maskedBody(
+  body: Uint8Array,
+  secrets: readonly string[],
+): { bytes: Buffer; text?: string; masked: boolean } {
+  const original = Buffer.from(body);
+  const text = utf8(body);
+  if (text !== undefined) {
+    const masked = sanitizeText(text, secrets);
+    return { bytes: Buffer.from(masked, 'utf8'), text: masked, masked: masked !== text };
+  }
+  const bytes = Buffer.from(sanitizeText(original.toString('latin1'), secrets), 'latin1');
+  return { bytes, masked: !bytes.equals(original) };
 }
 
 /** The body as text when it is valid UTF-8. */

@@ -1,6 +1,7 @@
 import { FINDING_TYPE_NAMES } from '../shared/audit/findings.js';
+import { sanitize } from '../shared/audit/sanitize.js';
 import { choiceOption, defineCommand, EXIT, integerOption } from './command.js';
-import { singleId, tableOf } from './deliveries.js';
+import { knownSecrets, singleId, tableOf } from './deliveries.js';
 import { type Column, json, keyValues, printable, shortId, table } from './format.js';
 import { FINDING_STATES, type FindingRecord, getFinding, listFindings, SEVERITIES } from './records.js';
 import { checkOrder, optionalTime, shortTime } from './time.js';
@@ -58,8 +59,13 @@ const list = defineCommand({
       until,
     };
     const limit = integerOption('limit', values.limit, { min: 0, max: 1_000_000 }) ?? 100;
-    const findings = await listFindings(tableOf(await context.target()), filter);
-    const shown = limit === 0 ? findings : findings.slice(0, limit);
+    const target = await context.target();
+    const [findings, secrets] = await Promise.all([
+      listFindings(tableOf(target), filter),
+      knownSecrets(target),
+    ]);
+    // The auditor stores findings masked; this is the second line, for one an older version stored.
+    const shown = sanitize(limit === 0 ? findings : findings.slice(0, limit), secrets);
     if (context.json) {
       context.out.stdout.write(json(shown));
     } else if (shown.length === 0) {
@@ -80,7 +86,8 @@ const show = defineCommand({
   positionals: '<findingId>',
   description:
     'A finding id is <type>:<subject>, e.g. unverified_delivery:3f9a2c81…; any unique prefix of 6 or more ' +
-    'characters works.',
+    'characters works. The evidence is shown masked: the webhook token removed, phone numbers kept to their ' +
+    'last 3 digits, card numbers to their last four.',
   options: {},
   examples: [
     'paytia-auditor findings show unverified_delivery:3f9a2c81d0b4',
@@ -88,7 +95,10 @@ const show = defineCommand({
   ],
   exitCodes: ['2  no finding has that id, other bad input, or configuration'],
   async run(context) {
-    const finding = await getFinding(tableOf(await context.target()), singleId(context, 'finding'));
+    const id = singleId(context, 'finding');
+    const target = await context.target();
+    const [stored, secrets] = await Promise.all([getFinding(tableOf(target), id), knownSecrets(target)]);
+    const finding = sanitize(stored, secrets);
     if (context.json) {
       context.out.stdout.write(json(finding));
       return EXIT.ok;

@@ -1,27 +1,46 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { sanitize } from '../shared/audit/sanitize.js';
 import { renderReportHtml } from '../shared/report/render-html.js';
 import type { ReportData, ReportDelivery, ReportFinding } from '../shared/report/report-data.js';
 import { defineCommand, EXIT, UsageError } from './command.js';
-import { tableOf } from './deliveries.js';
+import { knownSecrets, tableOf } from './deliveries.js';
 import { json } from './format.js';
-import { listDeliveries, listFindings } from './records.js';
+import { type DeliverySummary, type FindingRecord, listDeliveries, listFindings } from './records.js';
 import type { Target } from './target.js';
 import { checkOrder, optionalTime } from './time.js';
-import { readTokenStatus } from './token.js';
+import { readTokenStatus, type TokenStatus } from './token.js';
 
-/** Everything the report shows, read from the stack: deliveries, findings with evidence, token state. */
+/**
+ * Everything the report shows, read from the stack: deliveries, findings with evidence, token
+ * state. Masked as the CLI masks what it prints (see `knownSecrets`), so `--json` and the page
+ * carry no webhook token, full phone number or card number.
+ */
 export async function collectReportData(
   target: Target,
   window: { since?: Date; until?: Date },
   now: Date,
 ): Promise<ReportData> {
   const table = tableOf(target);
-  const [deliveries, findings, token] = await Promise.all([
+  const [deliveries, findings, token, secrets] = await Promise.all([
     listDeliveries(table, window),
     listFindings(table, { ...window, state: 'all' }),
     readTokenStatus(target),
+    knownSecrets(target),
   ]);
+  return sanitize(reportData(target, window, now, { deliveries, findings, token }), secrets);
+}
+
+function reportData(
+  target: Target,
+  window: { since?: Date; until?: Date },
+  now: Date,
+  {
+    deliveries,
+    findings,
+    token,
+  }: { deliveries: DeliverySummary[]; findings: FindingRecord[]; token: TokenStatus },
+): ReportData {
   // A period with a start runs to now unless it says otherwise; with neither, the deliveries span it.
   const to = window.until ?? (window.since === undefined ? undefined : now);
   return {
@@ -91,7 +110,8 @@ const report = defineCommand({
   summary: 'write the audit report: one self-contained HTML page',
   description:
     'Collects deliveries, findings (with their evidence) and the Paytia token state, and writes them ' +
-    'as one HTML page with no scripts and no external requests. --json prints the collected data.',
+    'as one HTML page with no scripts and no external requests. --json prints the collected data. ' +
+    'Both show the webhook token removed and phone and card numbers masked.',
   options: {
     html: { type: 'string', value: '<file>', description: 'write the HTML report to this file' },
     since: {

@@ -1,6 +1,7 @@
 import { type MessageAttributeValue, PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
 import type { Finding, FindingEvidence } from './findings.js';
 import type { AlertPublisher } from './ports.js';
+import { sanitize } from './sanitize.js';
 
 /**
  * SNS limits one publish to 256 KiB: the message body and every message attribute (name, data
@@ -23,10 +24,15 @@ export interface SnsAlertPublisherOptions {
  * first blank line. The `type` and `severity` message attributes let subscriptions filter, for
  * example only `critical` to a pager. A failed publish throws: the finding stays owed an alert,
  * and the next run publishes it.
+ *
+ * The finding is sanitized (by pattern: the webhook token wherever it follows `webhooks/paytia/`,
+ * phone numbers, card data) before subject and message are built. Findings arrive sanitized with
+ * the token's value already; this is the second line, for one stored by an older version.
  */
 export function snsAlertPublisher(options: SnsAlertPublisherOptions): AlertPublisher {
   return {
-    async publish(finding) {
+    async publish(raised) {
+      const finding = sanitize(raised);
       const subject = snsSubject(finding.title, `Paytia finding: ${finding.type} (${finding.severity})`);
       const attributes: Record<string, MessageAttributeValue> = {
         type: { DataType: 'String', StringValue: finding.type },

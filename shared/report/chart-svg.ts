@@ -14,11 +14,33 @@ export interface ChartBucket {
   start: number;
   /** The bucket in words, for the bar's tooltip and the data table. */
   label: string;
+  /** Proven by Paytia's delivery log. */
   verified: number;
+  /** Proven by the payment record alone (no Paytia log could hold it). */
+  corroborated: number;
+  /** A kind of webhook no Paytia record describes. */
+  unverifiable: number;
   findings: number;
   /** Waiting for the audit (and any audit status this report does not know). */
   pending: number;
   total: number;
+}
+
+/** The audit outcomes the chart stacks, bottom up, and what each is called in words. */
+export const CHART_OUTCOMES = [
+  { kind: 'verified', words: 'verified' },
+  { kind: 'corroborated', words: 'corroborated' },
+  { kind: 'unverifiable', words: 'unverifiable' },
+  { kind: 'findings', words: 'with findings' },
+  { kind: 'pending', words: 'pending' },
+] as const;
+
+export type ChartOutcome = (typeof CHART_OUTCOMES)[number]['kind'];
+
+/** The chart segment of an audit status; one this report does not know is drawn with `pending`. */
+export function chartOutcome(auditStatus: string): ChartOutcome {
+  const known = CHART_OUTCOMES.find((outcome) => outcome.kind === auditStatus);
+  return known?.kind ?? 'pending';
 }
 
 export interface DeliveryChart {
@@ -172,10 +194,12 @@ export function bucketDeliveries(
   const buckets: ChartBucket[] = [];
   const index = new Map<number, ChartBucket>();
   for (let start = floorTo(min, unit); start <= max; start = nextBucket(start, unit)) {
-    const bucket = {
+    const bucket: ChartBucket = {
       start,
       label: bucketLabel(start, unit),
       verified: 0,
+      corroborated: 0,
+      unverifiable: 0,
       findings: 0,
       pending: 0,
       total: 0,
@@ -186,9 +210,7 @@ export function bucketDeliveries(
   for (const { t, status } of timed) {
     const bucket = index.get(floorTo(t, unit));
     if (bucket === undefined) continue;
-    if (status === 'verified') bucket.verified += 1;
-    else if (status === 'findings') bucket.findings += 1;
-    else bucket.pending += 1;
+    bucket[chartOutcome(status)] += 1;
     bucket.total += 1;
   }
   return { unit, buckets, untimed };
@@ -216,6 +238,23 @@ const axisWord = (unit: ChartUnit) => (isFine(unit) ? 'Time' : unit.charAt(0).to
 
 const fmt = (n: number) => (Math.round(n * 10) / 10).toString();
 
+/**
+ * Each outcome's fill. Colour is never the only signal: findings are striped, unverifiable
+ * deliveries dotted, and every bar's title and the data table give the counts in words.
+ */
+const SEGMENT_FILLS: Record<ChartOutcome, string> = {
+  verified: '#1a7f37',
+  corroborated: '#6fdd8b',
+  unverifiable: 'url(#chart-dots-unverifiable)',
+  findings: 'url(#chart-hatch-findings)',
+  pending: '#d0d7de',
+};
+
+/** `3 verified, 1 corroborated, 0 unverifiable, 2 with findings, 0 pending`. */
+function outcomeWords(counts: Record<ChartOutcome, number>): string {
+  return CHART_OUTCOMES.map(({ kind, words }) => `${counts[kind]} ${words}`).join(', ');
+}
+
 export function renderDeliveryChart(deliveries: ReportDelivery[], window: ChartWindow = {}): DeliveryChart {
   const { unit, buckets, untimed } = bucketDeliveries(deliveries, window);
   if (buckets.length === 0) return { unit, buckets, untimed, svg: '' };
@@ -238,7 +277,7 @@ export function renderDeliveryChart(deliveries: ReportDelivery[], window: ChartW
     );
   }
 
-  // Bars, stacked bottom up: verified, findings, pending.
+  // Bars, stacked bottom up: verified, corroborated, unverifiable, findings, pending.
   const tickStep = [1, 2, 3, 4, 6, 12, 24, 48, 96, 192].find((s) => buckets.length / s <= 12) ?? 384;
   // Hourly ticks fall on hours of the day divisible by the step, so midnight (and its date) is one.
   const isTick = (bucket: ChartBucket, i: number) =>
@@ -250,21 +289,20 @@ export function renderDeliveryChart(deliveries: ReportDelivery[], window: ChartW
     const x = MARGIN.left + i * slot + (slot - barW) / 2;
     let top = bottom;
     const rects: string[] = [];
-    for (const [kind, count, fill] of [
-      ['verified', bucket.verified, '#1a7f37'],
-      ['findings', bucket.findings, 'url(#chart-hatch-findings)'],
-      ['pending', bucket.pending, '#d0d7de'],
-    ] as const) {
+    for (const { kind } of CHART_OUTCOMES) {
+      const count = bucket[kind];
       if (count === 0) continue;
+      const fill = SEGMENT_FILLS[kind];
       const h = y(count);
       top -= h;
       rects.push(
         `<rect class="segment segment-${kind}" data-kind="${kind}" x="${fmt(x)}" y="${fmt(top)}" width="${fmt(barW)}" height="${fmt(h)}" fill="${fill}" stroke="#ffffff" stroke-width="0.5"/>`,
       );
     }
-    const words = `${bucket.label} UTC: ${bucket.total} ${bucket.total === 1 ? 'delivery' : 'deliveries'}, ${bucket.verified} verified, ${bucket.findings} with findings, ${bucket.pending} pending`;
+    const words = `${bucket.label} UTC: ${bucket.total} ${bucket.total === 1 ? 'delivery' : 'deliveries'}, ${outcomeWords(bucket)}`;
+    const counts = CHART_OUTCOMES.map(({ kind }) => ` data-${kind}="${bucket[kind]}"`).join('');
     parts.push(
-      `<g data-testid="chart-bar" data-start="${iso(bucket.start)}" data-total="${bucket.total}" data-verified="${bucket.verified}" data-findings="${bucket.findings}" data-pending="${bucket.pending}"><title>${escapeHtml(words)}</title><rect class="hit" x="${fmt(MARGIN.left + i * slot)}" y="${MARGIN.top}" width="${fmt(slot)}" height="${plotH}" fill="transparent"/>${rects.join('')}</g>`,
+      `<g data-testid="chart-bar" data-start="${iso(bucket.start)}" data-total="${bucket.total}"${counts}><title>${escapeHtml(words)}</title><rect class="hit" x="${fmt(MARGIN.left + i * slot)}" y="${MARGIN.top}" width="${fmt(slot)}" height="${plotH}" fill="transparent"/>${rects.join('')}</g>`,
     );
     if (isTick(bucket, i)) {
       const cx = fmt(x + barW / 2);
@@ -290,22 +328,17 @@ export function renderDeliveryChart(deliveries: ReportDelivery[], window: ChartW
     `<text transform="translate(16 ${MARGIN.top + plotH / 2}) rotate(-90)" text-anchor="middle" font-size="13" font-weight="600" fill="#1b1f24">Deliveries per ${unit}</text>`,
   );
 
-  const totals = buckets.reduce(
-    (acc, b) => ({
-      verified: acc.verified + b.verified,
-      findings: acc.findings + b.findings,
-      pending: acc.pending + b.pending,
-    }),
-    { verified: 0, findings: 0, pending: 0 },
-  );
+  const totals = Object.fromEntries(
+    CHART_OUTCOMES.map(({ kind }) => [kind, buckets.reduce((sum, b) => sum + b[kind], 0)]),
+  ) as Record<ChartOutcome, number>;
   const first = buckets[0]?.label ?? '';
   const last = buckets[buckets.length - 1]?.label ?? '';
-  const desc = `${buckets.length} bars, one per ${unit}, from ${first} to ${last} UTC: ${totals.verified} verified, ${totals.findings} with findings, ${totals.pending} pending.`;
+  const desc = `${buckets.length} bars, one per ${unit}, from ${first} to ${last} UTC: ${outcomeWords(totals)}.`;
 
   const svg = `<svg data-testid="chart" data-unit="${unit}" role="img" aria-labelledby="chart-title chart-desc" viewBox="0 0 ${WIDTH} ${HEIGHT}" width="${WIDTH}" height="${HEIGHT}" xmlns="http://www.w3.org/2000/svg">
 <title id="chart-title">Deliveries per ${unit}, by audit outcome</title>
 <desc id="chart-desc">${escapeHtml(desc)}</desc>
-<defs><pattern id="chart-hatch-findings" patternUnits="userSpaceOnUse" width="6" height="6" patternTransform="rotate(45)"><rect width="6" height="6" fill="#cf222e"/><rect width="2" height="6" fill="#f4a7ad"/></pattern></defs>
+<defs><pattern id="chart-hatch-findings" patternUnits="userSpaceOnUse" width="6" height="6" patternTransform="rotate(45)"><rect width="6" height="6" fill="#cf222e"/><rect width="2" height="6" fill="#f4a7ad"/></pattern><pattern id="chart-dots-unverifiable" patternUnits="userSpaceOnUse" width="5" height="5"><rect width="5" height="5" fill="#8250df"/><circle cx="2.5" cy="2.5" r="1" fill="#e0d4fb"/></pattern></defs>
 ${parts.join('\n')}
 </svg>`;
   return { unit, buckets, untimed, svg };

@@ -1,5 +1,6 @@
 import { FINDING_TYPES } from '../audit/findings.js';
-import { renderDeliveryChart } from './chart-svg.js';
+import { sanitize } from '../audit/sanitize.js';
+import { CHART_OUTCOMES, renderDeliveryChart } from './chart-svg.js';
 import { escapeHtml, formatDuration, timeElement } from './html.js';
 import type { ReportData, ReportDelivery, ReportFinding, ReportTokenState } from './report-data.js';
 
@@ -7,13 +8,20 @@ import type { ReportData, ReportDelivery, ReportFinding, ReportTokenState } from
  * The audit report as one self-contained HTML page: inline CSS, an SVG chart drawn here, no
  * scripts and no external requests (a Content-Security-Policy forbids them too). Everything that
  * comes from data is escaped, so a webhook body quoted in a finding's evidence stays inert text.
+ * Everything is sanitized first, too (the webhook path token removed wherever it follows
+ * `webhooks/paytia/`, phone numbers and card data masked): the auditor stores findings sanitized,
+ * and this is the second line for data that reaches the page another way.
  *
  * Elements carry stable `data-testid` attributes for tests: `summary-deliveries`,
- * `summary-verified`, `summary-findings`, `summary-pending`, `summary-recovered`,
- * `summary-findings-total`, `summary-severity-<severity>`, `finding-count-<type>`, `finding-row`,
- * `token-mode`, `chart`, `chart-bar`.
+ * `summary-verified`, `summary-corroborated`, `summary-unverifiable`, `summary-findings`,
+ * `summary-pending`, `summary-recovered`, `coverage`, `coverage-log`, `coverage-payment`,
+ * `coverage-unverifiable`, `coverage-findings`, `summary-findings-total` (open findings),
+ * `summary-findings-resolved`, `summary-severity-<severity>` (open), `finding-count-<type>` (open),
+ * `finding-resolved-count-<type>`, `finding-row` (with `data-state` open or resolved),
+ * `finding-resolution`, `token-mode`, `chart`, `chart-bar`.
  */
-export function renderReportHtml(data: ReportData): string {
+export function renderReportHtml(report: ReportData): string {
+  const data = sanitize(report);
   const title = `Paytia webhook audit: ${data.stackName}`;
   return `<!doctype html>
 <html lang="en">
@@ -38,7 +46,7 @@ ${renderFindingTypes(data.findings)}
 ${renderFindingList(data.findings)}
 ${renderToken(data.token, data.generatedAt)}
 </main>
-<footer><p>A delivery is <strong>verified</strong> only when Paytia's own delivery log contains it and the payment it reports agrees with <code>payment_taken</code>. Each finding says what happened and what to do; the README's findings table explains every type.</p></footer>
+<footer><p>Each delivery's verdict says what proves it. <strong>Verified</strong>: Paytia's own delivery log holds it, and the payment it names agrees with <code>payment_taken</code>. <strong>Corroborated</strong>: Paytia keeps no delivery log that could hold it, but <code>payment_taken</code> holds the payment it names and agrees on status, amount and currency. <strong>Unverifiable</strong>: no Paytia record describes that kind of webhook; it is counted, never alerted. <strong>With findings</strong>: evidence of a problem. Each finding says what happened and what to do, and one that later evidence disproved is kept as resolved; the README's findings table explains every type. Webhook tokens are removed, and phone and card numbers masked, in everything this report shows.</p></footer>
 </body>
 </html>
 `;
@@ -69,6 +77,8 @@ function periodText(deliveries: ReportDelivery[]): string {
 interface Counts {
   deliveries: number;
   verified: number;
+  corroborated: number;
+  unverifiable: number;
   findings: number;
   pending: number;
   other: number;
@@ -76,88 +86,174 @@ interface Counts {
 }
 
 export function countDeliveries(deliveries: ReportDelivery[]): Counts {
-  const counts: Counts = { deliveries: 0, verified: 0, findings: 0, pending: 0, other: 0, recovered: 0 };
+  const counts: Counts = {
+    deliveries: 0,
+    verified: 0,
+    corroborated: 0,
+    unverifiable: 0,
+    findings: 0,
+    pending: 0,
+    other: 0,
+    recovered: 0,
+  };
   for (const delivery of deliveries) {
     counts.deliveries += 1;
-    if (delivery.auditStatus === 'verified') counts.verified += 1;
-    else if (delivery.auditStatus === 'findings') counts.findings += 1;
-    else if (delivery.auditStatus === 'pending') counts.pending += 1;
-    else counts.other += 1;
+    const status = delivery.auditStatus;
+    if (CHART_OUTCOMES.some((outcome) => outcome.kind === status)) {
+      counts[status as (typeof CHART_OUTCOMES)[number]['kind']] += 1;
+    } else {
+      counts.other += 1;
+    }
     if (delivery.origin === 'recovered') counts.recovered += 1;
   }
   return counts;
 }
 
-function percent(part: number, whole: number): string {
+/**
+ * A share as a whole percentage; a share that is neither none nor all never rounds to `0%` or
+ * `100%`, so one forged webhook in a thousand still shows.
+ */
+export function share(part: number, whole: number): string {
   if (whole === 0) return '';
-  return `${Math.round((part / whole) * 100)}% of deliveries`;
+  if (part > 0 && part < whole) {
+    const rounded = Math.round((part / whole) * 100);
+    if (rounded === 0) return '<1%';
+    if (rounded === 100) return '>99%';
+    return `${rounded}%`;
+  }
+  return part === 0 ? '0%' : '100%';
+}
+
+function percent(part: number, whole: number): string {
+  return whole === 0 ? '' : `${share(part, whole)} of deliveries`;
 }
 
 function card(testId: string, label: string, value: number, sub: string, tone: string): string {
   return `<div class="card tone-${tone}"><dt>${escapeHtml(label)}</dt><dd class="value" data-testid="${escapeHtml(testId)}">${value}</dd>${sub ? `<dd class="sub">${escapeHtml(sub)}</dd>` : ''}</div>`;
 }
 
+const isOpen = (finding: ReportFinding) => finding.resolvedAt === undefined || finding.resolvedAt === '';
+
 function renderSummary(data: ReportData): string {
   const c = countDeliveries(data.deliveries);
+  const open = data.findings.filter(isOpen);
+  const resolved = data.findings.length - open.length;
   const bySeverity = new Map<string, number>();
-  for (const finding of data.findings) {
+  for (const finding of open) {
     bySeverity.set(finding.severity, (bySeverity.get(finding.severity) ?? 0) + 1);
   }
+  const openWords = (n: number) => (n === 1 ? 'open finding' : 'open findings');
   const severityCards = SEVERITIES.map((severity) => {
     const n = bySeverity.get(severity) ?? 0;
     return card(
       `summary-severity-${severity}`,
       `${severity.charAt(0).toUpperCase()}${severity.slice(1)}`,
       n,
-      n === 1 ? 'finding' : 'findings',
+      openWords(n),
       n > 0 ? `sev-${severity}` : 'quiet',
     );
   });
   const otherSeverities = [...bySeverity.entries()].filter(([severity]) => !isKnownSeverity(severity));
   for (const [severity, n] of otherSeverities) {
-    severityCards.push(
-      card(
-        `summary-severity-${severity}`,
-        severity || 'Unknown',
-        n,
-        n === 1 ? 'finding' : 'findings',
-        'quiet',
-      ),
-    );
+    severityCards.push(card(`summary-severity-${severity}`, severity || 'Unknown', n, openWords(n), 'quiet'));
   }
   const otherCard =
     c.other > 0
       ? card('summary-other', 'Other status', c.other, 'an audit status this report does not know', 'quiet')
       : '';
+  const outcomeCard = (
+    kind: 'verified' | 'corroborated' | 'unverifiable' | 'findings' | 'pending',
+    label: string,
+  ) => card(`summary-${kind}`, label, c[kind], percent(c[kind], c.deliveries), c[kind] > 0 ? kind : 'quiet');
   return `<section aria-labelledby="summary-heading">
 <h2 id="summary-heading">Summary</h2>
 <h3 class="sr-only">Deliveries</h3>
 <dl class="cards">
 ${card('summary-deliveries', 'Deliveries', c.deliveries, c.deliveries === 0 ? 'none in this period' : 'stored in this period', 'neutral')}
-${card('summary-verified', 'Verified', c.verified, percent(c.verified, c.deliveries), c.verified > 0 ? 'verified' : 'quiet')}
-${card('summary-findings', 'With findings', c.findings, percent(c.findings, c.deliveries), c.findings > 0 ? 'findings' : 'quiet')}
-${card('summary-pending', 'Pending audit', c.pending, percent(c.pending, c.deliveries), c.pending > 0 ? 'pending' : 'quiet')}
+${outcomeCard('verified', 'Verified')}
+${outcomeCard('corroborated', 'Corroborated')}
+${outcomeCard('unverifiable', 'Unverifiable')}
+${outcomeCard('findings', 'With findings')}
+${outcomeCard('pending', 'Pending audit')}
 ${card('summary-recovered', 'Recovered', c.recovered, 'restored from Paytia\u2019s log', 'neutral')}
 ${otherCard}
 </dl>
-<h3>Findings by severity</h3>
+${renderCoverage(c)}
+<h3>Open findings by severity</h3>
 <dl class="cards">
-${card('summary-findings-total', 'All findings', data.findings.length, data.findings.length === 0 ? 'nothing to act on' : 'to review', data.findings.length > 0 ? 'findings' : 'quiet')}
+${card('summary-findings-total', 'Open findings', open.length, open.length === 0 ? 'nothing to act on' : 'to review', open.length > 0 ? 'findings' : 'quiet')}
 ${severityCards.join('\n')}
+${card('summary-findings-resolved', 'Resolved', resolved, 'disproved by later evidence', 'neutral')}
 </dl>
-${findingCountsNote(c.findings, data.findings.length)}
+${findingCountsNote(c.findings, open.length, resolved)}
 </section>`;
 }
 
+/** The grades of proof, as the coverage statement names them, and what each means in one line. */
+const GRADES = [
+  {
+    kind: 'verified',
+    id: 'coverage-log',
+    share: 'Proven by Paytia\u2019s delivery log',
+    means:
+      'Paytia\u2019s own log of what it sent holds this webhook, and the payment it names agrees with payment_taken.',
+  },
+  {
+    kind: 'corroborated',
+    id: 'coverage-payment',
+    share: 'by the payment record alone',
+    means:
+      'Paytia keeps no delivery log that could hold it (the payment came from no phone call), but payment_taken holds the payment and agrees on status, amount and currency.',
+  },
+  {
+    kind: 'unverifiable',
+    id: 'coverage-unverifiable',
+    share: 'unverifiable',
+    means:
+      'a kind of webhook no Paytia record describes (telephony and portal webhooks, call record pushes): stored and counted, never alerted.',
+  },
+] as const;
+
+/** The coverage statement: how the audited deliveries of this period were proven, and what each grade means. */
+function renderCoverage(c: Counts): string {
+  const audited = c.verified + c.corroborated + c.unverifiable + c.findings;
+  if (audited === 0) {
+    return '<p class="coverage" data-testid="coverage">No delivery in this period has been audited yet, so none is proven.</p>';
+  }
+  const shares = GRADES.map(
+    (grade) => `${grade.share}: <strong data-testid="${grade.id}">${share(c[grade.kind], audited)}</strong>`,
+  );
+  if (c.findings > 0) {
+    shares.push(
+      `with findings: <strong data-testid="coverage-findings">${share(c.findings, audited)}</strong>`,
+    );
+  }
+  const lines = GRADES.map(
+    (grade) =>
+      `<li><strong>${grade.kind.charAt(0).toUpperCase()}${grade.kind.slice(1)}</strong>: ${escapeHtml(grade.means)}</li>`,
+  );
+  return `<div class="coverage">
+<p data-testid="coverage">Of the ${audited} audited ${audited === 1 ? 'delivery' : 'deliveries'}: ${shares.join(' \u00b7 ')}</p>
+<ul class="grades">
+${lines.join('\n')}
+<li><strong>With findings</strong>: evidence of a problem; each finding below says what happened and what to do.</li>
+</ul>
+</div>`;
+}
+
 /**
- * "15 with findings" beside "14 findings" looks like a mistake: the two count different things,
- * and say so wherever either is not zero.
+ * "15 with findings" beside "14 open findings" looks like a mistake: the two count different
+ * things, and say so wherever either is not zero.
  */
-function findingCountsNote(deliveries: number, findings: number): string {
-  if (deliveries === 0 && findings === 0) return '';
+function findingCountsNote(deliveries: number, open: number, resolved: number): string {
+  if (deliveries === 0 && open === 0 && resolved === 0) return '';
   const deliveryWords = `${deliveries} ${deliveries === 1 ? 'delivery' : 'deliveries'}`;
-  const findingWords = `${findings} ${findings === 1 ? 'finding' : 'findings'}`;
-  return `<p class="note" data-testid="summary-findings-note">\u201cWith findings\u201d counts deliveries (${deliveryWords} whose audit raised at least one finding); \u201cAll findings\u201d counts the findings themselves (${findingWords}, one per incident). The two need not match: one delivery can raise several findings, one finding can concern several deliveries (every webhook of one payment, say), and some concern no stored delivery at all (a payment with no webhook).</p>`;
+  const findingWords = `${open} open ${open === 1 ? 'finding' : 'findings'}`;
+  const resolvedWords =
+    resolved === 0
+      ? ''
+      : ` ${resolved} more ${resolved === 1 ? 'was' : 'were'} resolved: later evidence disproved ${resolved === 1 ? 'it' : 'them'}, and ${resolved === 1 ? 'it is' : 'they are'} listed after the open ones.`;
+  return `<p class="note" data-testid="summary-findings-note">\u201cWith findings\u201d counts deliveries (${deliveryWords} whose audit raised at least one finding); \u201cOpen findings\u201d counts the findings themselves (${findingWords}, one per incident). The two need not match: one delivery can raise several findings, one finding can concern several deliveries (every webhook of one payment, say), and some concern no stored delivery at all (a payment with no webhook).${resolvedWords}</p>`;
 }
 
 function renderChartSection(deliveries: ReportDelivery[], window: ReportData['window']): string {
@@ -182,7 +278,7 @@ function renderChartSection(deliveries: ReportDelivery[], window: ReportData['wi
     .filter((b) => b.total > 0)
     .map(
       (b) =>
-        `<tr><th scope="row">${escapeHtml(b.label)}</th><td>${b.verified}</td><td>${b.findings}</td><td>${b.pending}</td><td>${b.total}</td></tr>`,
+        `<tr><th scope="row">${escapeHtml(b.label)}</th>${CHART_OUTCOMES.map(({ kind }) => `<td>${b[kind]}</td>`).join('')}<td>${b.total}</td></tr>`,
     )
     .join('\n');
   return `<section aria-labelledby="chart-heading">
@@ -190,6 +286,8 @@ function renderChartSection(deliveries: ReportDelivery[], window: ReportData['wi
 <p class="note">One bar per ${chart.unit} (UTC), stacked by audit outcome.</p>
 <ul class="legend" aria-label="Legend">
 <li><span class="swatch swatch-verified" aria-hidden="true"></span>Verified</li>
+<li><span class="swatch swatch-corroborated" aria-hidden="true"></span>Corroborated</li>
+<li><span class="swatch swatch-unverifiable" aria-hidden="true"></span>Unverifiable (dotted)</li>
 <li><span class="swatch swatch-findings" aria-hidden="true"></span>With findings (striped)</li>
 <li><span class="swatch swatch-pending" aria-hidden="true"></span>Pending audit</li>
 </ul>
@@ -198,7 +296,7 @@ ${untimed}
 <details class="chart-data">
 <summary>The chart's numbers as a table</summary>
 <table>
-<thead><tr><th scope="col">${escapeHtml(chart.unit === 'hour' ? 'Hour' : chart.unit === 'day' ? 'Day' : chart.unit === 'week' ? 'Week from' : chart.unit === 'month' ? 'Month' : 'Time')} (UTC)</th><th scope="col">Verified</th><th scope="col">With findings</th><th scope="col">Pending</th><th scope="col">Total</th></tr></thead>
+<thead><tr><th scope="col">${escapeHtml(chart.unit === 'hour' ? 'Hour' : chart.unit === 'day' ? 'Day' : chart.unit === 'week' ? 'Week from' : chart.unit === 'month' ? 'Month' : 'Time')} (UTC)</th><th scope="col">Verified</th><th scope="col">Corroborated</th><th scope="col">Unverifiable</th><th scope="col">With findings</th><th scope="col">Pending</th><th scope="col">Total</th></tr></thead>
 <tbody>
 ${rows}
 </tbody>
@@ -227,15 +325,17 @@ function renderFindingTypes(findings: ReportFinding[]): string {
   });
   const rows = types.map((type) => {
     const list = byType.get(type) ?? [];
+    const open = list.filter(isOpen);
     const info = (FINDING_TYPES as Record<string, { severity: string; meaning: string } | undefined>)[type];
-    const severities = list.length > 0 ? [...new Set(list.map((f) => f.severity))] : [info?.severity ?? ''];
+    const shown = open.length > 0 ? open : list;
+    const severities = shown.length > 0 ? [...new Set(shown.map((f) => f.severity))] : [info?.severity ?? ''];
     const meaning = info?.meaning ?? 'a finding type this report does not know';
-    return `<tr class="${list.length === 0 ? 'zero' : 'nonzero'}"><th scope="row"><code>${escapeHtml(type)}</code></th><td>${severities.map(severityBadge).join(' ')}</td><td>${escapeHtml(meaning)}</td><td class="num" data-testid="finding-count-${escapeHtml(type)}">${list.length}</td></tr>`;
+    return `<tr class="${open.length === 0 ? 'zero' : 'nonzero'}"><th scope="row"><code>${escapeHtml(type)}</code></th><td>${severities.map(severityBadge).join(' ')}</td><td>${escapeHtml(meaning)}</td><td class="num" data-testid="finding-count-${escapeHtml(type)}">${open.length}</td><td class="num resolved-count" data-testid="finding-resolved-count-${escapeHtml(type)}">${list.length - open.length}</td></tr>`;
   });
   return `<section aria-labelledby="types-heading">
 <h2 id="types-heading">Findings by type and severity</h2>
 <table class="types">
-<thead><tr><th scope="col">Type</th><th scope="col">Severity</th><th scope="col">Meaning</th><th scope="col" class="num">Count</th></tr></thead>
+<thead><tr><th scope="col">Type</th><th scope="col">Severity</th><th scope="col">Meaning</th><th scope="col" class="num">Open</th><th scope="col" class="num">Resolved</th></tr></thead>
 <tbody>
 ${rows.join('\n')}
 </tbody>
@@ -261,25 +361,45 @@ function idRow(label: string, value: string | undefined): string {
 /** One finding: a `<tbody>` of its row and, when it has evidence, a full-width row for it. */
 function renderFinding(finding: ReportFinding): string {
   const evidence = prettyEvidence(finding.evidence);
+  const open = isOpen(finding);
   const alerted =
     finding.alertedAt === undefined
       ? '<dd>not alerted yet</dd>'
       : `<dd>${timeElement(finding.alertedAt)}</dd>`;
+  const resolvedTime = open ? '' : `<dt>Resolved</dt><dd>${timeElement(finding.resolvedAt ?? '')}</dd>`;
+  const resolution = open
+    ? ''
+    : `<p class="finding-resolution" data-testid="finding-resolution"><span class="status status-ok">Resolved</span> ${timeElement(finding.resolvedAt ?? '')}: ${escapeHtml(finding.resolution || 'no reason recorded')}</p>`;
   const evidenceRow =
     evidence === undefined
       ? ''
       : `
 <tr class="evidence-row"><td></td><td colspan="3"><details class="evidence" data-testid="finding-evidence"><summary>Evidence</summary><pre><code>${escapeHtml(evidence)}</code></pre></details></td></tr>`;
-  return `<tbody class="finding-group${evidence === undefined ? '' : ' has-evidence'}" data-finding-id="${escapeHtml(finding.findingId)}" data-finding-type="${escapeHtml(finding.type)}">
-<tr data-testid="finding-row" data-finding-type="${escapeHtml(finding.type)}" data-severity="${escapeHtml(finding.severity)}">
+  return `<tbody class="finding-group${evidence === undefined ? '' : ' has-evidence'}${open ? '' : ' resolved'}" data-finding-id="${escapeHtml(finding.findingId)}" data-finding-type="${escapeHtml(finding.type)}">
+<tr data-testid="finding-row" data-finding-type="${escapeHtml(finding.type)}" data-severity="${escapeHtml(finding.severity)}" data-state="${open ? 'open' : 'resolved'}">
 <td>${severityBadge(finding.severity)}</td>
-<td class="finding"><p class="finding-title">${escapeHtml(finding.title)}</p><p class="finding-type"><code>${escapeHtml(finding.type)}</code></p><p class="finding-description">${escapeHtml(finding.description)}</p>${evidence === undefined ? '<p class="note">No evidence recorded.</p>' : ''}</td>
+<td class="finding"><p class="finding-title">${escapeHtml(finding.title)}</p><p class="finding-type"><code>${escapeHtml(finding.type)}</code></p>${resolution}<p class="finding-description">${escapeHtml(finding.description)}</p>${evidence === undefined ? '<p class="note">No evidence recorded.</p>' : ''}</td>
 <td><dl class="ids">${idRow('Finding', finding.findingId)}${idRow('Delivery', finding.deliveryId)}${idRow('Transaction', finding.transactionId)}${idRow('Reference', finding.referenceId)}${idRow('Reference no.', finding.referenceNumber)}</dl></td>
-<td><dl class="ids times"><dt>Raised</dt><dd>${timeElement(finding.raisedAt)}</dd><dt>Alerted</dt>${alerted}</dl></td>
+<td><dl class="ids times"><dt>Raised</dt><dd>${timeElement(finding.raisedAt)}</dd><dt>Alerted</dt>${alerted}${resolvedTime}</dl></td>
 </tr>${evidenceRow}
 </tbody>`;
 }
 
+/** Most severe first, then newest first. */
+function bySeverityThenNewest(a: ReportFinding, b: ReportFinding): number {
+  const bySeverity = (SEVERITY_RANK[a.severity] ?? 9) - (SEVERITY_RANK[b.severity] ?? 9);
+  if (bySeverity !== 0) return bySeverity;
+  return b.raisedAt.localeCompare(a.raisedAt);
+}
+
+function findingTable(findings: ReportFinding[], testId: string): string {
+  return `<table class="findings" data-testid="${testId}">
+<thead><tr><th scope="col">Severity</th><th scope="col">Finding</th><th scope="col">Ids</th><th scope="col">Times</th></tr></thead>
+${[...findings].sort(bySeverityThenNewest).map(renderFinding).join('\n')}
+</table>`;
+}
+
+/** Open findings first; then the resolved ones, marked as such, with when and why. */
 function renderFindingList(findings: ReportFinding[]): string {
   if (findings.length === 0) {
     return `<section aria-labelledby="findings-heading">
@@ -287,18 +407,24 @@ function renderFindingList(findings: ReportFinding[]): string {
 <p class="empty" data-testid="no-findings">No findings in this period.</p>
 </section>`;
   }
-  const sorted = [...findings].sort((a, b) => {
-    const bySeverity = (SEVERITY_RANK[a.severity] ?? 9) - (SEVERITY_RANK[b.severity] ?? 9);
-    if (bySeverity !== 0) return bySeverity;
-    return b.raisedAt.localeCompare(a.raisedAt);
-  });
+  const open = findings.filter(isOpen);
+  const resolved = findings.filter((finding) => !isOpen(finding));
+  const openPart =
+    open.length === 0
+      ? '<p class="empty" data-testid="no-open-findings">No open findings: every finding of this period was resolved by later evidence.</p>'
+      : findingTable(open, 'open-findings');
+  const resolvedPart =
+    resolved.length === 0
+      ? ''
+      : `<h3 id="resolved-heading">Resolved <span class="count">(${resolved.length})</span></h3>
+<p class="note">Later evidence disproved these (a late entry in Paytia\u2019s log, a late webhook, a record that turned final). They are kept, with when and why.</p>
+${findingTable(resolved, 'resolved-findings')}`;
   return `<section aria-labelledby="findings-heading">
-<h2 id="findings-heading">Findings <span class="count">(${findings.length})</span></h2>
+<h2 id="findings-heading">Findings <span class="count" data-testid="findings-count">(${open.length} open${resolved.length === 0 ? '' : `, ${resolved.length} resolved`})</span></h2>
+<h3 id="open-heading">Open <span class="count">(${open.length})</span></h3>
 <p class="note">Most severe first, then newest first.</p>
-<table class="findings">
-<thead><tr><th scope="col">Severity</th><th scope="col">Finding</th><th scope="col">Ids</th><th scope="col">Times</th></tr></thead>
-${sorted.map(renderFinding).join('\n')}
-</table>
+${openPart}
+${resolvedPart}
 </section>`;
 }
 
@@ -414,7 +540,7 @@ ${details.join('\n')}
 }
 
 const STYLE = `
-:root{--fg:#1b1f24;--muted:#57606a;--line:#d0d7de;--bg:#fff;--panel:#f6f8fa;--verified:#1a7f37;--findings:#cf222e;--pending:#8c959f;--critical:#a40e26;--high:#cf222e;--medium:#9a6700;--low:#0969da}
+:root{--fg:#1b1f24;--muted:#57606a;--line:#d0d7de;--bg:#fff;--panel:#f6f8fa;--verified:#1a7f37;--corroborated:#6fdd8b;--unverifiable:#8250df;--findings:#cf222e;--pending:#8c959f;--critical:#a40e26;--high:#cf222e;--medium:#9a6700;--low:#0969da}
 *{box-sizing:border-box}
 body{margin:0;font:15px/1.5 system-ui,-apple-system,"Segoe UI","Liberation Sans",Arial,sans-serif;color:var(--fg);background:var(--bg)}
 header,main,footer{max-width:1200px;margin:0 auto;padding:0 24px}
@@ -435,6 +561,8 @@ code{font-family:ui-monospace,"Liberation Mono",Menlo,Consolas,monospace;font-si
 .card .value{font-size:30px;font-weight:700;line-height:1.2}
 .card .sub{color:var(--muted);font-size:13px}
 .tone-verified{border-left-color:var(--verified)}
+.tone-corroborated{border-left-color:var(--corroborated)}
+.tone-unverifiable{border-left-color:var(--unverifiable)}
 .tone-findings{border-left-color:var(--findings)}
 .tone-pending{border-left-color:var(--pending)}
 .tone-neutral,.tone-quiet{border-left-color:var(--line)}
@@ -442,10 +570,16 @@ code{font-family:ui-monospace,"Liberation Mono",Menlo,Consolas,monospace;font-si
 .tone-sev-high{border-left-color:var(--high)}
 .tone-sev-medium{border-left-color:var(--medium)}
 .tone-sev-low{border-left-color:var(--low)}
-.legend{list-style:none;display:flex;gap:20px;padding:0;margin:8px 0}
+.legend{list-style:none;display:flex;flex-wrap:wrap;gap:8px 20px;padding:0;margin:8px 0}
+.coverage{margin:12px 0 0}
+.coverage p{margin:0 0 4px;font-size:16px}
+.grades{margin:4px 0 0;padding-left:20px;color:var(--muted);font-size:14px}
+.grades strong{color:var(--fg)}
 .legend li{display:flex;align-items:center;gap:6px}
 .swatch{display:inline-block;width:14px;height:14px;border-radius:2px;border:1px solid rgba(0,0,0,.3)}
 .swatch-verified{background:var(--verified)}
+.swatch-corroborated{background:var(--corroborated)}
+.swatch-unverifiable{background:radial-gradient(circle,#e0d4fb 1px,var(--unverifiable) 1.5px) 0 0/5px 5px}
 .swatch-findings{background:repeating-linear-gradient(45deg,var(--findings) 0 3px,#f4a7ad 3px 5px)}
 .swatch-pending{background:#d0d7de}
 .chart-wrap{border:1px solid var(--line);border-radius:8px;padding:8px;background:#fff}
@@ -468,6 +602,9 @@ tr.zero td.num{font-weight:400}
 .finding-title{font-weight:700;margin:0}
 .finding-type{margin:0;color:var(--muted)}
 .finding-description{margin:4px 0}
+.finding-resolution{margin:4px 0}
+.findings tbody.resolved tr[data-testid=finding-row]{background:var(--panel)}
+.findings tbody.resolved .finding-title{font-weight:600;color:var(--muted)}
 .ids{margin:0;display:grid;grid-template-columns:auto 1fr;gap:2px 8px;font-size:13px}
 .ids dt{color:var(--muted)}
 .ids dd{margin:0}

@@ -23,10 +23,16 @@ const GENERATED_AT = '2025-06-04T00:05:00.000Z';
 /** Written into a forged webhook's body: it must show as text, run nothing and fetch nothing. */
 const INJECTION =
   '<script>document.title="pwned";globalThis.__pwned=1</script><img src="http://127.0.0.1:9/pwned.png" onerror="globalThis.__pwned=2">';
+/** Our webhook path token and a caller's number, as Paytia's log echoes them: never on the page. */
+const WEBHOOK_TOKEN = 'e2e-report-token-0123456789abcdef';
+const PHONE = '+447700900123';
 
 const deliveryId = (n: number) => createHash('sha256').update(`delivery-${n}`).digest('hex');
 
-/** A day of deliveries: 2 to 6 an hour, most verified, some with findings, the last two hours pending. */
+/**
+ * A day of deliveries: 2 to 6 an hour, most verified, some corroborated, unverifiable or with
+ * findings, the last two hours pending.
+ */
 function dayOfDeliveries(): ReportDelivery[] {
   const deliveries: ReportDelivery[] = [];
   let n = 0;
@@ -38,7 +44,7 @@ function dayOfDeliveries(): ReportDelivery[] {
       deliveries.push({
         deliveryId: deliveryId(n),
         firstReceivedAt: new Date(at).toISOString(),
-        auditStatus: hour >= 22 ? 'pending' : n % 9 === 0 ? 'findings' : 'verified',
+        auditStatus: hour >= 22 ? 'pending' : outcomeOf(n),
         origin: n % 17 === 0 ? 'recovered' : 'received',
         receiptCount: n % 17 === 0 ? 0 : 1 + (n % 3 === 0 ? 1 : 0),
         referenceId: `ref-${1000 + n}`,
@@ -52,6 +58,13 @@ function dayOfDeliveries(): ReportDelivery[] {
   return deliveries;
 }
 
+function outcomeOf(n: number): string {
+  if (n % 9 === 0) return 'findings';
+  if (n % 7 === 0) return 'corroborated';
+  if (n % 11 === 0) return 'unverifiable';
+  return 'verified';
+}
+
 function findingOf(type: FindingType, i: number, delivery: ReportDelivery | undefined): ReportFinding {
   const subject = delivery?.deliveryId ?? `txn_9${i}`;
   const raisedAt = new Date(DAY_START + (3 + i * 2) * HOUR + 12 * 60_000).toISOString();
@@ -63,6 +76,7 @@ function findingOf(type: FindingType, i: number, delivery: ReportDelivery | unde
       type === 'unverified_delivery'
         ? `{"transaction_id":"txn_forged","status":"completed","note":"${INJECTION}"}`
         : `{"transaction_id":"${delivery.transactionId}","status":"completed","amount":"${delivery.amount}"}`,
+    webhookUrl: `https://hooks.example.test/webhooks/paytia/${WEBHOOK_TOKEN}`,
   };
   return {
     findingId: `${type}:${subject}`,
@@ -81,7 +95,14 @@ function findingOf(type: FindingType, i: number, delivery: ReportDelivery | unde
       : { transactionId: subject }),
     evidence: {
       ...(receipt ? { receipts: [receipt] } : {}),
-      paytiaLog: [{ cdr_id: `cdr-${i}`, http_code: type === 'unacknowledged_delivery' ? 500 : 200 }],
+      paytiaLog: [
+        {
+          cdr_id: `cdr-${i}`,
+          http_code: type === 'unacknowledged_delivery' ? 500 : 200,
+          webhook_url: `https:\\/\\/hooks.example.test\\/webhooks\\/paytia\\/${WEBHOOK_TOKEN}`,
+        },
+      ],
+      cdr: [{ cdr_id: `cdr-${i}`, incli: PHONE, call_from: PHONE }],
       payment: { unique_id: delivery?.transactionId ?? subject, status: 'completed', amount: '15.00' },
       ...(type === 'amount_mismatch' ? { difference: { webhook: '150.00 GBP', paytia: '15.00 GBP' } } : {}),
     },
@@ -95,7 +116,15 @@ function realisticReport(): ReportData {
   const findings = (Object.keys(FINDING_TYPES) as FindingType[]).map((type, i) => {
     if (type === 'missing_webhook') return findingOf(type, i, undefined);
     if (type === 'audit_stalled') return findingOf(type, i, pending[0]);
-    return findingOf(type, i, withFindings[i % withFindings.length]);
+    const finding = findingOf(type, i, withFindings[i % withFindings.length]);
+    // One finding that later evidence disproved: kept, marked resolved, listed after the open ones.
+    return type === 'missing_delivery'
+      ? {
+          ...finding,
+          resolvedAt: '2025-06-03T20:00:00.000Z',
+          resolution: 'the payment record turned final and agrees',
+        }
+      : finding;
   });
   return {
     generatedAt: GENERATED_AT,
@@ -150,35 +179,71 @@ describe('the audit report in headless Chromium', () => {
 
   const text = async (testId: string) => (await page.getByTestId(testId).innerText()).trim();
 
-  it('shows the summary counts', async () => {
-    const count = (status: string) => data.deliveries.filter((d) => d.auditStatus === status).length;
+  const count = (status: string) => data.deliveries.filter((d) => d.auditStatus === status).length;
+  const types = Object.keys(FINDING_TYPES) as FindingType[];
+  const openOf = (severity: string) =>
+    types.filter((type) => type !== 'missing_delivery' && FINDING_TYPES[type].severity === severity).length;
+
+  it('shows a summary card for every outcome', async () => {
     expect(await text('summary-deliveries')).toBe(String(data.deliveries.length));
-    expect(await text('summary-verified')).toBe(String(count('verified')));
-    expect(await text('summary-findings')).toBe(String(count('findings')));
-    expect(await text('summary-pending')).toBe(String(count('pending')));
+    for (const status of ['verified', 'corroborated', 'unverifiable', 'findings', 'pending']) {
+      expect(await text(`summary-${status}`), status).toBe(String(count(status)));
+    }
     expect(await text('summary-recovered')).toBe(
       String(data.deliveries.filter((d) => d.origin === 'recovered').length),
     );
-    expect(await text('summary-findings-total')).toBe('9');
+    // The sanity of the fixture itself: every outcome is present.
+    expect(
+      ['verified', 'corroborated', 'unverifiable', 'findings', 'pending'].map(count).every((n) => n > 0),
+    ).toBe(true);
+  });
+
+  it('states the coverage: the share proven by the log, by the payment record alone, and unverifiable', async () => {
+    const audited = data.deliveries.length - count('pending');
+    const pct = (status: string) => `${Math.round((count(status) / audited) * 100)}%`;
+    expect(await text('coverage-log')).toBe(pct('verified'));
+    expect(await text('coverage-payment')).toBe(pct('corroborated'));
+    expect(await text('coverage-unverifiable')).toBe(pct('unverifiable'));
+    expect(await text('coverage')).toBe(
+      `Of the ${audited} audited deliveries: Proven by Paytia\u2019s delivery log: ${pct('verified')} \u00b7 ` +
+        `by the payment record alone: ${pct('corroborated')} \u00b7 unverifiable: ${pct('unverifiable')} \u00b7 ` +
+        `with findings: ${pct('findings')}`,
+    );
+  });
+
+  it('counts the open findings, by severity, and the resolved one apart', async () => {
+    expect(await text('summary-findings-total')).toBe(String(types.length - 1));
+    expect(await text('summary-findings-resolved')).toBe('1');
+    expect(await text('findings-count')).toBe(`(${types.length - 1} open, 1 resolved)`);
     // Deliveries with findings and findings are different counts, and the page says so.
     expect(await text('summary-findings-note')).toContain(
       `counts deliveries (${count('findings')} deliveries whose audit raised at least one finding)`,
     );
-    expect(await text('summary-severity-critical')).toBe('2');
-    expect(await text('summary-severity-high')).toBe('5');
-    expect(await text('summary-severity-medium')).toBe('2');
-    expect(await text('summary-severity-low')).toBe('0');
-    // The sanity of the fixture itself: every outcome is present.
-    expect(count('verified') * count('findings') * count('pending')).toBeGreaterThan(0);
+    for (const severity of ['critical', 'high', 'medium', 'low']) {
+      expect(await text(`summary-severity-${severity}`), severity).toBe(String(openOf(severity)));
+    }
   });
 
-  it('shows one finding of each type, each as a row', async () => {
-    for (const type of Object.keys(FINDING_TYPES)) {
-      expect(await text(`finding-count-${type}`), type).toBe('1');
+  it('shows one finding of each type, each as a row, the open ones first and the resolved one marked', async () => {
+    for (const type of types) {
+      expect(await text(`finding-count-${type}`), type).toBe(type === 'missing_delivery' ? '0' : '1');
+      expect(await text(`finding-resolved-count-${type}`), type).toBe(
+        type === 'missing_delivery' ? '1' : '0',
+      );
     }
-    await expect(page.getByTestId('finding-row').count()).resolves.toBe(9);
-    const firstSeverity = await page.getByTestId('finding-row').first().getAttribute('data-severity');
-    expect(firstSeverity).toBe('critical');
+    const rows = page.getByTestId('finding-row');
+    await expect(rows.count()).resolves.toBe(types.length);
+    expect(await rows.first().getAttribute('data-severity')).toBe('critical');
+    const last = rows.last();
+    expect(await last.getAttribute('data-state')).toBe('resolved');
+    expect(await last.getAttribute('data-finding-type')).toBe('missing_delivery');
+    expect((await last.getByTestId('finding-resolution').innerText()).trim()).toBe(
+      'RESOLVED 2025-06-03 20:00:00 UTC: the payment record turned final and agrees',
+    );
+    const states = await rows.evaluateAll((elements) =>
+      elements.map((row) => row.getAttribute('data-state')),
+    );
+    expect(states).toEqual([...Array(types.length - 1).fill('open'), 'resolved']);
   });
 
   it('draws one bar per hour of the day, holding every delivery', async () => {
@@ -193,9 +258,22 @@ describe('the audit report in headless Chromium', () => {
     const box = await chart.boundingBox();
     expect(box?.width).toBeGreaterThan(600);
     expect(box?.height).toBeGreaterThan(150);
+    // One segment per outcome present in an hour, stacked in the same order in every bar.
+    const hoursWith = (status: string) =>
+      new Set(
+        data.deliveries.filter((d) => d.auditStatus === status).map((d) => d.firstReceivedAt.slice(0, 13)),
+      ).size;
+    for (const status of ['verified', 'corroborated', 'unverifiable', 'findings', 'pending']) {
+      await expect(chart.locator(`rect.segment-${status}`).count(), status).resolves.toBe(hoursWith(status));
+    }
     // Every bar shows at least one segment: there was no empty hour.
-    await expect(chart.locator('rect.segment-verified').count()).resolves.toBe(22);
-    await expect(chart.locator('rect.segment-pending').count()).resolves.toBe(2);
+    await expect(chart.locator('g[data-testid="chart-bar"]:not(:has(rect.segment))').count()).resolves.toBe(
+      0,
+    );
+    const title = await bars.nth(0).locator('title').textContent();
+    expect(title).toMatch(
+      /^2025-06-03 00:00–01:00 UTC: \d+ deliveries, \d+ verified, \d+ corroborated, \d+ unverifiable, \d+ with findings, \d+ pending$/,
+    );
   });
 
   it('shows the token state', async () => {
@@ -216,6 +294,19 @@ describe('the audit report in headless Chromium', () => {
     await expect(page.locator('script').count()).resolves.toBe(0);
     await expect(page.locator('img').count()).resolves.toBe(0);
     await expect(page.locator('[onerror]').count()).resolves.toBe(0);
+  });
+
+  it('shows no webhook token and no full phone number anywhere, in the page or its evidence', async () => {
+    const row = page.locator('tbody.finding-group[data-finding-type="status_mismatch"]');
+    await row.locator('details.evidence summary').click();
+    const evidence = await row.locator('details.evidence pre').innerText();
+    const whole = `${await page.content()}\n${await page.locator('body').innerText()}`;
+
+    expect(JSON.stringify(data)).toContain(WEBHOOK_TOKEN); // the fixture does carry them
+    expect(whole).not.toContain(WEBHOOK_TOKEN);
+    expect(whole).not.toContain(PHONE);
+    expect(evidence).toContain('webhooks/paytia/[redacted]');
+    expect(evidence).toContain('"incli": "+*********123"');
   });
 
   it('makes no request but for the file itself', async () => {

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { FINDING_TYPES, type FindingType } from '../../../shared/audit/findings.js';
-import { bucketDeliveries, chartUnit, niceScale } from '../../../shared/report/chart-svg.js';
+import { bucketDeliveries, chartOutcome, chartUnit, niceScale } from '../../../shared/report/chart-svg.js';
 import { escapeHtml, formatDuration, formatTime } from '../../../shared/report/html.js';
-import { renderReportHtml } from '../../../shared/report/render-html.js';
+import { renderReportHtml, share } from '../../../shared/report/render-html.js';
 import type {
   ReportData,
   ReportDelivery,
@@ -58,12 +58,23 @@ function report(overrides: Partial<ReportData> = {}): ReportData {
     generatedAt: GENERATED_AT,
     stackName: 'PaytiaWebhooks',
     deliveries: [
-      delivery(1, T0 + 10 * 60_000),
+      delivery(1, T0 + 10 * 60_000, 'verified', { auditProof: 'delivery_log' }),
       delivery(2, T0 + 70 * 60_000, 'findings'),
       delivery(3, T0 + 75 * 60_000, 'verified', { origin: 'recovered', receiptCount: 0 }),
       delivery(4, T0 + 5 * HOUR + 1_000, 'pending'),
+      delivery(5, T0 + 80 * 60_000, 'corroborated', { auditProof: 'payment_record' }),
+      delivery(6, T0 + 3 * HOUR, 'unverifiable'),
     ],
-    findings: [finding('amount_mismatch'), finding('missing_delivery'), finding('audit_stalled')],
+    findings: [
+      finding('amount_mismatch'),
+      finding('missing_delivery'),
+      finding('audit_stalled'),
+      finding('unverified_delivery', {
+        raisedAt: '2025-06-03T11:00:00.000Z',
+        resolvedAt: '2025-06-03T11:40:00.000Z',
+        resolution: 'Paytia’s delivery log now holds this webhook',
+      }),
+    ],
     token: accessToken,
     ...overrides,
   };
@@ -123,18 +134,65 @@ describe('renderReportHtml: the page', () => {
     );
   });
 
-  it('shows the delivery counts in the summary', () => {
-    expect(byTestId(html, 'summary-deliveries')).toBe('4');
+  it('shows a card for every outcome in the summary', () => {
+    expect(byTestId(html, 'summary-deliveries')).toBe('6');
     expect(byTestId(html, 'summary-verified')).toBe('2');
+    expect(byTestId(html, 'summary-corroborated')).toBe('1');
+    expect(byTestId(html, 'summary-unverifiable')).toBe('1');
     expect(byTestId(html, 'summary-findings')).toBe('1');
     expect(byTestId(html, 'summary-pending')).toBe('1');
     expect(byTestId(html, 'summary-recovered')).toBe('1');
-    expect(html).toContain('50% of deliveries');
+    expect(html).toContain('33% of deliveries');
+    expect(html).toContain('17% of deliveries');
     expect(byTestId(html, 'summary-other')).toBeUndefined();
   });
 
-  it('shows findings by severity, with the severity as a word', () => {
+  it('states the coverage of the audited deliveries, and explains each grade in one line', () => {
+    // Five audited (the pending one is not): 2 by the log, 1 by the payment record, 1 unverifiable, 1 with findings.
+    expect(byTestId(html, 'coverage')).toBe(
+      'Of the 5 audited deliveries: Proven by Paytia\u2019s delivery log: 40% \u00b7 by the payment record alone: 20% ' +
+        '\u00b7 unverifiable: 20% \u00b7 with findings: 20%',
+    );
+    expect(byTestId(html, 'coverage-log')).toBe('40%');
+    expect(byTestId(html, 'coverage-payment')).toBe('20%');
+    expect(byTestId(html, 'coverage-unverifiable')).toBe('20%');
+    expect(html).toContain(
+      '<li><strong>Verified</strong>: Paytia\u2019s own log of what it sent holds this webhook',
+    );
+    expect(html).toContain(
+      '<li><strong>Corroborated</strong>: Paytia keeps no delivery log that could hold it',
+    );
+    expect(html).toContain('<li><strong>Unverifiable</strong>: a kind of webhook no Paytia record describes');
+    expect(html).toContain('<li><strong>With findings</strong>: evidence of a problem');
+  });
+
+  it('states the coverage without a findings share when none has findings, and says when nothing is audited yet', () => {
+    // Prepare, Act
+    const clean = renderReportHtml(
+      report({
+        deliveries: [
+          ...Array.from({ length: 81 }, (_, i) => delivery(100 + i, T0 + i * 1_000)),
+          ...Array.from({ length: 12 }, (_, i) => delivery(200 + i, T0 + i * 1_000, 'corroborated')),
+          ...Array.from({ length: 7 }, (_, i) => delivery(300 + i, T0 + i * 1_000, 'unverifiable')),
+        ],
+      }),
+    );
+    const waiting = renderReportHtml(report({ deliveries: [delivery(1, T0, 'pending')] }));
+
+    // Assess
+    expect(byTestId(clean, 'coverage')).toBe(
+      'Of the 100 audited deliveries: Proven by Paytia\u2019s delivery log: 81% \u00b7 by the payment record alone: 12% ' +
+        '\u00b7 unverifiable: 7%',
+    );
+    expect(clean).not.toContain('data-testid="coverage-findings"');
+    expect(byTestId(waiting, 'coverage')).toBe(
+      'No delivery in this period has been audited yet, so none is proven.',
+    );
+  });
+
+  it('shows open findings by severity, with the severity as a word, and counts the resolved apart', () => {
     expect(byTestId(html, 'summary-findings-total')).toBe('3');
+    expect(byTestId(html, 'summary-findings-resolved')).toBe('1');
     expect(byTestId(html, 'summary-severity-critical')).toBe('1');
     expect(byTestId(html, 'summary-severity-high')).toBe('1');
     expect(byTestId(html, 'summary-severity-medium')).toBe('1');
@@ -144,19 +202,30 @@ describe('renderReportHtml: the page', () => {
     expect(html).toContain('<span class="sev sev-medium">Medium</span>');
   });
 
-  it('counts every finding type, zero included', () => {
+  it('counts the open and the resolved findings of every type, zero included', () => {
     for (const type of Object.keys(FINDING_TYPES)) {
       const expected = ['amount_mismatch', 'missing_delivery', 'audit_stalled'].includes(type) ? '1' : '0';
       expect(byTestId(html, `finding-count-${type}`), type).toBe(expected);
+      expect(byTestId(html, `finding-resolved-count-${type}`), type).toBe(
+        type === 'unverified_delivery' ? '1' : '0',
+      );
     }
   });
 
-  it('lists each finding with its title, description, ids, times and evidence, most severe first', () => {
-    expect(countOf(html, 'data-testid="finding-row"')).toBe(3);
-    const rows = [...html.matchAll(/data-testid="finding-row" data-finding-type="([a-z_]+)"/g)].map(
-      (m) => m[1],
-    );
-    expect(rows).toEqual(['amount_mismatch', 'missing_delivery', 'audit_stalled']);
+  it('lists each finding with its title, description, ids, times and evidence, open ones first, most severe first', () => {
+    expect(countOf(html, 'data-testid="finding-row"')).toBe(4);
+    const rows = [
+      ...html.matchAll(
+        /data-testid="finding-row" data-finding-type="([a-z_]+)" data-severity="[a-z]+" data-state="([a-z]+)"/g,
+      ),
+    ].map((m) => `${m[1]} ${m[2]}`);
+    expect(rows).toEqual([
+      'amount_mismatch open',
+      'missing_delivery open',
+      'audit_stalled open',
+      'unverified_delivery resolved',
+    ]);
+    expect(byTestId(html, 'findings-count')).toBe('(3 open, 1 resolved)');
     expect(html).toContain('Title of amount_mismatch');
     expect(html).toContain('Description of amount_mismatch.');
     expect(html).toContain('<code>amount_mismatch:subject-amount_mismatch</code>');
@@ -167,10 +236,39 @@ describe('renderReportHtml: the page', () => {
     expect(html).toContain('not alerted yet');
     expect(
       countOf(html, '<details class="evidence" data-testid="finding-evidence"><summary>Evidence</summary>'),
-    ).toBe(3);
+    ).toBe(4);
     expect(html).toContain(
       escapeHtml(JSON.stringify({ payment: { unique_id: 'txn_1', amount: '15.00' } }, null, 2)),
     );
+  });
+
+  it('marks a resolved finding as resolved, with when and why, after every open one', () => {
+    const resolvedPart = html.slice(html.indexOf('data-testid="resolved-findings"'));
+    expect(html.indexOf('data-testid="open-findings"')).toBeLessThan(
+      html.indexOf('data-testid="resolved-findings"'),
+    );
+    expect(byTestId(resolvedPart, 'finding-resolution')).toBe(
+      'Resolved 2025-06-03 11:40:00 UTC: Paytia’s delivery log now holds this webhook',
+    );
+    expect(resolvedPart).toContain('<tbody class="finding-group has-evidence resolved"');
+    expect(resolvedPart).toContain(
+      '<dt>Resolved</dt><dd><time datetime="2025-06-03T11:40:00.000Z">2025-06-03 11:40:00 UTC</time></dd>',
+    );
+    expect(countOf(html, 'data-testid="finding-resolution"')).toBe(1);
+  });
+
+  it('says so when every finding was resolved, and counts none as open', () => {
+    // Prepare, Act
+    const page = renderReportHtml(
+      report({ findings: [finding('missing_webhook', { resolvedAt: '2025-06-03T12:00:00.000Z' })] }),
+    );
+
+    // Assess
+    expect(byTestId(page, 'findings-count')).toBe('(0 open, 1 resolved)');
+    expect(byTestId(page, 'no-open-findings')).toContain('No open findings');
+    expect(byTestId(page, 'summary-findings-total')).toBe('0');
+    expect(byTestId(page, 'summary-severity-high')).toBe('0');
+    expect(byTestId(page, 'finding-resolution')).toBe('Resolved 2025-06-03 12:00:00 UTC: no reason recorded');
   });
 
   it('sorts findings by severity, then newest first, and shows alert times', () => {
@@ -205,20 +303,21 @@ describe('renderReportHtml: the page', () => {
     expect(page).not.toContain('class="evidence"');
   });
 
-  it('explains why deliveries with findings and all findings are counted apart', () => {
+  it('explains why deliveries with findings and open findings are counted apart, and the resolved ones', () => {
     expect(byTestId(html, 'summary-findings')).toBe('1');
     expect(byTestId(html, 'summary-findings-total')).toBe('3');
     expect(byTestId(html, 'summary-findings-note')).toBe(
       '\u201cWith findings\u201d counts deliveries (1 delivery whose audit raised at least one finding); ' +
-        '\u201cAll findings\u201d counts the findings themselves (3 findings, one per incident). The two need not ' +
+        '\u201cOpen findings\u201d counts the findings themselves (3 open findings, one per incident). The two need not ' +
         'match: one delivery can raise several findings, one finding can concern several deliveries (every ' +
-        'webhook of one payment, say), and some concern no stored delivery at all (a payment with no webhook).',
+        'webhook of one payment, say), and some concern no stored delivery at all (a payment with no webhook). ' +
+        '1 more was resolved: later evidence disproved it, and it is listed after the open ones.',
     );
     const quiet = renderReportHtml(report({ deliveries: [delivery(1, T0)], findings: [] }));
     expect(quiet).not.toContain('summary-findings-note');
   });
 
-  it('draws the chart of a day with one bar per hour, stacked by outcome, with axis labels', () => {
+  it('draws the chart of a day with one bar per hour, stacking every outcome, with axis labels', () => {
     const html = renderReportHtml(
       report({ window: { from: '2025-06-03T00:00:00.000Z', to: '2025-06-04T00:00:00.000Z' } }),
     );
@@ -227,18 +326,105 @@ describe('renderReportHtml: the page', () => {
     // The day asked for: 24 hourly buckets, the empty ones included, none from the next day.
     expect(countOf(html, 'data-testid="chart-bar"')).toBe(24);
     expect(html).toContain(
-      'data-start="2025-06-03T01:00:00.000Z" data-total="2" data-verified="1" data-findings="1" data-pending="0"',
+      'data-start="2025-06-03T01:00:00.000Z" data-total="3" data-verified="1" data-corroborated="1" ' +
+        'data-unverifiable="0" data-findings="1" data-pending="0"><title>2025-06-03 01:00\u201302:00 UTC: 3 deliveries, ' +
+        '1 verified, 1 corroborated, 0 unverifiable, 1 with findings, 0 pending</title>',
     );
     expect(html).toContain('data-start="2025-06-03T02:00:00.000Z" data-total="0"');
+    expect(html).toContain('data-start="2025-06-03T03:00:00.000Z" data-total="1" data-verified="0"');
     expect(countOf(html, 'class="segment segment-verified"')).toBe(2);
+    expect(countOf(html, 'class="segment segment-corroborated"')).toBe(1);
+    expect(countOf(html, 'class="segment segment-unverifiable"')).toBe(1);
     expect(countOf(html, 'class="segment segment-findings"')).toBe(1);
     expect(countOf(html, 'class="segment segment-pending"')).toBe(1);
+    // Bottom up: verified, corroborated, unverifiable, findings, pending.
+    const bar = html.slice(html.indexOf('data-start="2025-06-03T01:00:00.000Z"'));
+    const kinds = [...bar.slice(0, bar.indexOf('</g>')).matchAll(/data-kind="([a-z]+)"/g)].map((m) => m[1]);
+    expect(kinds).toEqual(['verified', 'corroborated', 'findings']);
+    expect(html).toContain(
+      '<desc id="chart-desc">24 bars, one per hour, from 2025-06-03 00:00\u201301:00 to 2025-06-03 23:00\u201300:00 UTC: ' +
+        '2 verified, 1 corroborated, 1 unverifiable, 1 with findings, 1 pending.</desc>',
+    );
     expect(html).toContain('Hour of receipt (UTC)');
     expect(html).toContain('Deliveries per hour</text>');
     expect(html).toContain('>00:00</text>');
     expect(html).toContain('>2025-06-03</text>');
     expect(html).toContain('role="img" aria-labelledby="chart-title chart-desc"');
     expect(html).toContain('With findings (striped)');
+    expect(html).toContain('Corroborated</li>');
+    expect(html).toContain('Unverifiable (dotted)</li>');
+    expect(html).toContain(
+      '<th scope="col">Verified</th><th scope="col">Corroborated</th><th scope="col">Unverifiable</th>' +
+        '<th scope="col">With findings</th><th scope="col">Pending</th><th scope="col">Total</th>',
+    );
+  });
+
+  it('says in its footer what each verdict means, and that tokens and numbers are masked', () => {
+    const footer = html.slice(html.indexOf('<footer>'));
+    expect(footer).toContain(
+      "<strong>Verified</strong>: Paytia's own delivery log holds it, and the payment it names agrees with <code>payment_taken</code>.",
+    );
+    expect(footer).toContain(
+      '<strong>Corroborated</strong>: Paytia keeps no delivery log that could hold it',
+    );
+    expect(footer).toContain(
+      '<strong>Unverifiable</strong>: no Paytia record describes that kind of webhook',
+    );
+    expect(footer).toContain('Webhook tokens are removed, and phone and card numbers masked');
+    expect(footer).not.toContain('verified</strong> only when');
+  });
+});
+
+describe('renderReportHtml: nothing secret on the page', () => {
+  const TOKEN = 'tok_Zx81-q2LmN0pQrStUvWx';
+  const PHONE = '+447700900123';
+  const CARD = '4111 1111 1111 1111';
+  const url = `https://hooks.example.test/webhooks/paytia/${TOKEN}/transaction`;
+  const page = renderReportHtml(
+    report({
+      deliveries: [delivery(1, T0, 'findings', { referenceId: `ref ${PHONE}` })],
+      findings: [
+        finding('unverified_delivery', {
+          title: `Forged webhook from ${PHONE}`,
+          description: `Posted to ${url} by ${PHONE}.`,
+          resolvedAt: '2025-06-03T12:00:00.000Z',
+          resolution: `Paytia logged ${url} after all`,
+          referenceId: `ref ${PHONE}`,
+          evidence: {
+            receipts: [{ body: JSON.stringify({ webhook_url: url, note: `call ${PHONE}`, pan: CARD }) }],
+            paytiaLog: [
+              {
+                webhook_url: url.replaceAll('/', '\\/'),
+                webhook_response: `incli=${encodeURIComponent(PHONE)}`,
+              },
+            ],
+            cdr: [{ incli: PHONE, outddi: '07700900456' }],
+            payment: { card_brand: 'VISA', card_last_four_digit: '1111', card_number: CARD },
+          },
+        }),
+      ],
+    }),
+  );
+
+  it('removes the webhook token wherever it follows webhooks/paytia/, in any encoding', () => {
+    expect(page).not.toContain(TOKEN);
+    expect(page).toContain('webhooks/paytia/[redacted]/transaction');
+    // PHP's escaped slashes, as Paytia's log writes them, JSON-escaped once more in the evidence.
+    expect(page).toContain('webhooks\\\\/paytia\\\\/[redacted]\\\\/transaction');
+  });
+
+  it('masks phone numbers to their last 3 digits and cards to brand and last four', () => {
+    expect(page).not.toContain(PHONE);
+    expect(page).not.toContain('447700900123');
+    expect(page).not.toContain('07700900456');
+    expect(page).not.toContain(CARD);
+    expect(page).toContain('+*********123');
+    expect(page).toContain('********456');
+    expect(page).toContain('**** **** **** 1111');
+    expect(page).toContain('&quot;card_brand&quot;: &quot;VISA&quot;');
+    expect(byTestId(page, 'finding-resolution')).toContain(
+      'webhooks/paytia/[redacted]/transaction after all',
+    );
   });
 });
 
@@ -559,6 +745,25 @@ describe('the chart buckets', () => {
     expect(monthly.buckets[1]?.label).toBe('2023-02');
   });
 
+  it('buckets each verdict apart, and any status it does not know with pending', () => {
+    // Prepare, Act
+    const { buckets } = bucketDeliveries(
+      ['verified', 'corroborated', 'corroborated', 'unverifiable', 'findings', 'pending', 'later'].map(
+        (status, i) => at(T0 + i * 1_000, status),
+      ),
+    );
+    const totals = (kind: 'verified' | 'corroborated' | 'unverifiable' | 'findings' | 'pending') =>
+      buckets.reduce((sum, bucket) => sum + bucket[kind], 0);
+
+    // Assess
+    expect([totals('verified'), totals('corroborated'), totals('unverifiable'), totals('findings')]).toEqual([
+      1, 2, 1, 1,
+    ]);
+    expect(totals('pending')).toBe(2);
+    expect(chartOutcome('verified')).toBe('verified');
+    expect(chartOutcome('later')).toBe('pending');
+  });
+
   it('counts unknown statuses as pending in the chart and leaves untimed deliveries out', () => {
     const { buckets, untimed } = bucketDeliveries([
       at(T0, 'something'),
@@ -579,6 +784,16 @@ describe('the chart buckets', () => {
 });
 
 describe('report helpers', () => {
+  it('gives shares as whole percentages, never rounding a few to none or nearly all to all', () => {
+    expect(share(81, 100)).toBe('81%');
+    expect(share(1, 3)).toBe('33%');
+    expect(share(0, 5)).toBe('0%');
+    expect(share(5, 5)).toBe('100%');
+    expect(share(1, 1_000)).toBe('<1%');
+    expect(share(999, 1_000)).toBe('>99%');
+    expect(share(1, 0)).toBe('');
+  });
+
   it('formats durations and times', () => {
     expect(formatDuration(30_000)).toBe('30 s');
     expect(formatDuration(42 * 60_000)).toBe('42 min');
