@@ -72,15 +72,15 @@ function repeatsAKey(value: Doc): boolean {
 
 /** The oracle: equal as written, up to the order of object members. */
 function sameDoc(a: Doc, b: Doc): boolean {
-  if (a.kind === 'scalar' || b.kind === 'scalar') return a.kind === b.kind && a.raw === (b as typeof a).raw;
-  if (a.kind === 'array' || b.kind === 'array') {
+  if (a.kind === 'scalar') return b.kind === 'scalar' && a.raw === b.raw;
+  if (a.kind === 'array') {
     return (
-      a.kind === b.kind &&
-      a.items.length === (b as typeof a).items.length &&
-      a.items.every((item, index) => sameDoc(item, (b as typeof a).items[index] as Doc))
+      b.kind === 'array' &&
+      a.items.length === b.items.length &&
+      a.items.every((item, index) => sameDoc(item, b.items[index] as Doc))
     );
   }
-  if (a.members.length !== b.members.length) return false;
+  if (b.kind !== 'object' || a.members.length !== b.members.length) return false;
   const unmatched = [...b.members];
   for (const [key, value] of a.members) {
     const at = unmatched.findIndex(([otherKey, other]) => otherKey === key && sameDoc(value, other));
