@@ -59,13 +59,24 @@ export interface ReceiverDependencies {
   metrics: ReceiverMetrics;
 }
 
-/** Headers never stored: credentials of any kind have no business in a delivery record. */
-const UNSTORED_HEADERS = new Set([
-  'authorization',
-  'cookie',
-  'x-api-key',
-  'access-token',
-  'proxy-authorization',
+/**
+ * The only headers stored with a delivery: how the body was framed, and who relayed it from where.
+ * An allow-list, because credentials travel under any name (`x-amz-security-token`,
+ * `x-paytia-signature`, a vendor's `x-…-key`): a header not named here is never stored.
+ */
+export const KEPT_HEADERS: ReadonlySet<string> = new Set([
+  'content-type',
+  'content-length',
+  'content-encoding',
+  'user-agent',
+  'accept',
+  'accept-encoding',
+  'forwarded',
+  'x-forwarded-for',
+  'x-forwarded-proto',
+  'x-forwarded-port',
+  'via',
+  'x-amzn-trace-id',
 ]);
 const MAX_HEADER_VALUE = 2048;
 
@@ -171,7 +182,7 @@ function bare(statusCode: number): WebhookResponse {
 function keptHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {
   const kept: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
-    if (!UNSTORED_HEADERS.has(name)) kept[name] = value.slice(0, MAX_HEADER_VALUE);
+    if (KEPT_HEADERS.has(name)) kept[name] = value.slice(0, MAX_HEADER_VALUE);
   }
   return kept;
 }

@@ -13,7 +13,7 @@ export interface DeliveryReceipt {
   /** The exact bytes received (base64 already decoded). */
   body: Uint8Array;
   contentType?: string;
-  /** Request headers worth keeping, lower-case names, credentials removed. */
+  /** Request headers worth keeping (an allow-list: never a credential), lower-case names. */
   headers: Record<string, string>;
   format: BodyFormat;
   parsed: boolean;

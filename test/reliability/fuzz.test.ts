@@ -20,6 +20,7 @@ import { type LocalHttpApi, startLocalHttpApi } from '../../local/http-api.js';
 import { type LocalSecretsManager, startLocalSecretsManager } from '../../local/secrets-manager.js';
 import { WEBHOOK_ROUTES } from '../../shared/ingest/api-gateway.js';
 import { deliveryIdFor, parseBody } from '../../shared/ingest/webhook.js';
+import { CREDENTIAL_HEADERS } from '../support/credential-headers.js';
 import { startTestTable } from '../support/local-dynamodb.js';
 import { type RawHttpClient, type RawRequest, rawHttpClient } from '../support/raw-http.js';
 import { reliabilityScale, reliabilitySeed, scaled } from '../support/reliability.js';
@@ -29,8 +30,6 @@ const SEED = reliabilitySeed();
 const TOKEN = 'fuzz-token-0123456789abcdefghij';
 const TOKEN_SECRET_ID = 'fuzz/webhook-token';
 const MAX_BODY_BYTES = 4096;
-/** Headers the stored delivery must never keep. */
-const CREDENTIAL_HEADERS = ['authorization', 'cookie', 'x-api-key', 'access-token', 'proxy-authorization'];
 
 type Handler = (
   event: APIGatewayProxyEventV2,
@@ -129,7 +128,7 @@ const RESERVED_HEADERS = new Set([
   'keep-alive',
   'content-type',
   'content-encoding',
-  'x-fuzz-id',
+  'user-agent',
 ]);
 
 const percentEncodeAll = (text: string) =>
@@ -389,6 +388,10 @@ async function scanDeliveries() {
   return items;
 }
 
+/** Each request names itself in its user agent, a header the receiver keeps. */
+const FUZZ_AGENT = 'paytia-fuzz/';
+const fuzzAgent = (fuzzId: string) => `${FUZZ_AGENT}${fuzzId}`;
+
 const TEXT_TYPES = /^(text\/|application\/(json|x-www-form-urlencoded|xml|javascript)|[^;]*\+(json|xml))/i;
 
 describe(`fuzz (${reliabilityScale()} scale, seed ${SEED})`, () => {
@@ -409,7 +412,7 @@ describe(`fuzz (${reliabilityScale()} scale, seed ${SEED})`, () => {
           try {
             response = await client.send({
               ...request,
-              headers: { ...request.headers, 'x-fuzz-id': fuzzId },
+              headers: { ...request.headers, 'user-agent': fuzzAgent(fuzzId) },
             });
           } catch (error) {
             transportErrors.push(`${request.method} ${request.path}: ${(error as Error).message}`);
@@ -444,7 +447,7 @@ describe(`fuzz (${reliabilityScale()} scale, seed ${SEED})`, () => {
       const healthy = await client.send({
         method: 'POST',
         path: `/webhooks/paytia/${TOKEN}`,
-        headers: { 'content-type': 'application/json', 'x-fuzz-id': 'after' },
+        headers: { 'content-type': 'application/json', 'user-agent': fuzzAgent('after') },
         body: Buffer.from('{"transaction_id":"txn_after_fuzz","status":"completed"}'),
       });
       const items = await scanDeliveries();
@@ -474,10 +477,12 @@ describe(`fuzz (${reliabilityScale()} scale, seed ${SEED})`, () => {
       const acceptedIds = new Set(
         sent.filter((entry) => entry.expected === 'stored').map((entry) => entry.fuzzId),
       );
-      const deliveries = items.filter((item) => item.headers?.M?.['x-fuzz-id']?.S !== 'after');
+      const deliveries = items.filter((item) => item.headers?.M?.['user-agent']?.S !== fuzzAgent('after'));
       expect(deliveries.length, context).toBe(storedIds.size);
       expect(new Set(deliveries.map((item) => item.deliveryId?.S)), context).toEqual(storedIds);
-      const firstReceipts = deliveries.map((item) => item.headers?.M?.['x-fuzz-id']?.S ?? 'none');
+      const firstReceipts = deliveries.map(
+        (item) => item.headers?.M?.['user-agent']?.S?.replace(FUZZ_AGENT, '') ?? 'none',
+      );
       expect(
         firstReceipts.filter((fuzzId) => !acceptedIds.has(fuzzId)),
         context,
