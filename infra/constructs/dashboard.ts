@@ -38,7 +38,13 @@ export interface DashboardProps {
 /** The namespace and, per function (the `service` dimension), the metrics each handler emits. */
 export const METRIC_NAMESPACE = 'PaytiaWebhooks';
 export const METRICS = {
-  'ingest-webhook': ['WebhookStored', 'WebhookDuplicate', 'WebhookRejected', 'WebhookStoreFailed'],
+  'ingest-webhook': [
+    'WebhookStored',
+    'WebhookDuplicate',
+    'WebhookRejected',
+    'WebhookStoreFailed',
+    'WebhookStoreRejected',
+  ],
   'rotate-token': ['RotationSucceeded', 'RotationSkipped', 'RotationFailed', 'TokenLifetimeRemaining'],
   audit: [
     'AuditBacklog',
@@ -136,6 +142,7 @@ export class Dashboard extends Construct {
     const ingestErrors = graph('Ingest 5xx and failed writes', [
       stage.metricServerError({ period: PERIOD, statistic: 'Sum', label: 'API 5xx' }),
       metric('ingest-webhook', 'WebhookStoreFailed', 'Sum', 'store failed (503)'),
+      metric('ingest-webhook', 'WebhookStoreRejected', 'Sum', 'store refused for good (200, not stored)'),
       props.ingestFunction.metricErrors({ period: PERIOD, statistic: 'Sum', label: 'function errors' }),
       props.ingestFunction.metricThrottles({ period: PERIOD, statistic: 'Sum', label: 'function throttles' }),
     ]);

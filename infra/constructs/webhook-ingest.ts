@@ -104,9 +104,13 @@ export class WebhookIngest extends Construct {
         RETENTION_DAYS: String(props.retentionDays ?? 400),
       },
     });
-    // Least privilege: the ingest path makes exactly one kind of call to each service.
+    // Least privilege: one write per receipt, and a read of the same item when a write is refused
+    // (the SDK retried a write that landed, or a delivery is past its kept receipts).
     this.function.addToRolePolicy(
-      new PolicyStatement({ actions: ['dynamodb:UpdateItem'], resources: [props.table.tableArn] }),
+      new PolicyStatement({
+        actions: ['dynamodb:UpdateItem', 'dynamodb:GetItem'],
+        resources: [props.table.tableArn],
+      }),
     );
     this.function.addToRolePolicy(
       new PolicyStatement({

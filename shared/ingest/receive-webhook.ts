@@ -1,6 +1,6 @@
 import { SecretUnavailableError } from '../secrets/cached-secret.js';
 import type { DeliveryStore, WebhookRoute } from '../store/delivery-store.js';
-import { StoreUnavailableError } from '../store/delivery-store.js';
+import { StoreRejectedError, StoreUnavailableError } from '../store/delivery-store.js';
 import type { SignatureVerifier } from './signature.js';
 import type { SourceAllowList } from './source-allow-list.js';
 import { matchesAnyToken } from './tokens.js';
@@ -38,6 +38,8 @@ export interface ReceiverMetrics {
   duplicate(): void;
   rejected(reason: RejectionReason): void;
   storeFailed(): void;
+  /** The store refused a webhook for good (it can never be stored as sent). */
+  storeRejected(): void;
 }
 
 export interface ReceiverLogger {
@@ -87,7 +89,10 @@ const MAX_HEADER_VALUE = 2048;
  * Answers: 200 stored (also for bodies we cannot parse: they are kept, and refusing them would
  * make Paytia retry for 24 hours); 404 wrong token or route, with no detail; 403 source not
  * allowed; 413 too large; 401 bad signature; 503 when we could not store it or could not check
- * the token, so Paytia tries again. Nothing else answers 5xx.
+ * the token, so Paytia tries again. A webhook DynamoDB refuses for good (no retry could store
+ * it) answers 200 `{"stored": false}`: Paytia retries every other answer for 24 hours, which
+ * would only repeat the failure; it is logged and counted, and Paytia's own log still holds it
+ * for the auditor. Nothing else answers 5xx.
  */
 export function createWebhookReceiver(deps: ReceiverDependencies) {
   const reject = (reason: RejectionReason, statusCode: number, extra: Record<string, unknown>) => {
@@ -97,7 +102,11 @@ export function createWebhookReceiver(deps: ReceiverDependencies) {
   };
 
   return async function receiveWebhook(request: WebhookRequest): Promise<WebhookResponse> {
-    const context = { requestId: request.requestId, sourceIp: request.sourceIp, route: request.route };
+    const context: Record<string, unknown> = {
+      requestId: request.requestId,
+      sourceIp: request.sourceIp,
+      route: request.route,
+    };
     try {
       if (request.route === undefined) return reject('unknown_route', 404, context);
       if (!deps.sourceAllowList.allows(request.sourceIp)) return reject('source_not_allowed', 403, context);
@@ -116,6 +125,8 @@ export function createWebhookReceiver(deps: ReceiverDependencies) {
       const parsed = parseBody(request.body);
       const fields = extractFields(parsed);
       const deliveryId = deliveryIdFor(request.body, parsed);
+      // From here on, a failure's log line names the delivery.
+      Object.assign(context, { deliveryId, bodyBytes: request.body.length, format: parsed.format });
       const recorded = await deps.store.recordReceipt({
         deliveryId,
         route: request.route,
@@ -135,11 +146,9 @@ export function createWebhookReceiver(deps: ReceiverDependencies) {
       else deps.metrics.stored();
       deps.logger.info(recorded.duplicate ? 'webhook duplicate recorded' : 'webhook stored', {
         ...context,
-        deliveryId,
         referenceId: fields.referenceId,
         transactionId: fields.transactionId,
         cdrId: fields.cdrId,
-        format: parsed.format,
         parsed: parsed.parsed,
         receiptCount: recorded.receiptCount,
       });
@@ -151,6 +160,14 @@ export function createWebhookReceiver(deps: ReceiverDependencies) {
 
   function failure(error: unknown, context: Record<string, unknown>): WebhookResponse {
     // Details go to the log; the answer is fixed text. Paytia retries any non-2xx answer.
+    if (error instanceof StoreRejectedError) {
+      deps.metrics.storeRejected();
+      deps.logger.error('webhook not stored: the store refused it for good', {
+        ...context,
+        error: describe(error),
+      });
+      return json(200, { received: true, stored: false, deliveryId: context.deliveryId });
+    }
     if (error instanceof StoreUnavailableError) {
       deps.metrics.storeFailed();
       deps.logger.error('webhook not stored: store unavailable', { ...context, error: describe(error) });

@@ -37,3 +37,11 @@ export interface DeliveryStore {
 export class StoreUnavailableError extends Error {
   override readonly name = 'StoreUnavailableError';
 }
+
+/**
+ * The store refused the receipt in a way no retry can change (DynamoDB's validation, an item over
+ * its size limit): the sender must not be asked to try again.
+ */
+export class StoreRejectedError extends Error {
+  override readonly name = 'StoreRejectedError';
+}

@@ -139,6 +139,7 @@ describe('dashboard', () => {
     expect(metricsOf('Ingest 5xx and failed writes').map((m) => [m.namespace, m.name])).toEqual([
       ['AWS/ApiGateway', '5xx'],
       ['PaytiaWebhooks', 'WebhookStoreFailed'],
+      ['PaytiaWebhooks', 'WebhookStoreRejected'],
       ['AWS/Lambda', 'Errors'],
       ['AWS/Lambda', 'Throttles'],
     ]);

@@ -115,7 +115,7 @@ describe('ingest function', () => {
     });
   });
 
-  it('may do exactly four things: update a delivery item, read its token secret, write its logs, send traces', () => {
+  it('may do exactly four things: update and read a delivery item, read its token secret, write its logs, send traces', () => {
     const statements = statementsOf(template, 'ingestingestwebhookrole');
     const [fn] = Object.values(ingestFunction());
     const [secret] = Object.keys(
@@ -130,7 +130,7 @@ describe('ingest function', () => {
     const [table] = Object.keys(template.findResources('AWS::DynamoDB::GlobalTable'));
     expect(grants).toEqual(
       expect.arrayContaining([
-        { actions: ['dynamodb:UpdateItem'], resource: { 'Fn::GetAtt': [table, 'Arn'] } },
+        { actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resource: { 'Fn::GetAtt': [table, 'Arn'] } },
         { actions: ['secretsmanager:GetSecretValue'], resource: { Ref: secret } },
         {
           actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],

@@ -230,6 +230,7 @@ export async function startAuditHarness(options: AuditHarnessOptions = {}): Prom
       duplicate: () => undefined,
       rejected: () => undefined,
       storeFailed: () => undefined,
+      storeRejected: () => undefined,
     };
 
     const api: LocalHttpApi = await startLocalHttpApi({

@@ -428,6 +428,33 @@ describe('ingest-webhook handler: the store', () => {
   });
 });
 
+describe('ingest-webhook handler: a webhook DynamoDB refuses for good', () => {
+  it('answers 200 "not stored", never 5xx, so Paytia stops retrying what can never be stored', async () => {
+    // Prepare
+    dynamoDb.on(UpdateItemCommand).rejects(
+      Object.assign(new Error('Item size has exceeded the maximum allowed size'), {
+        name: 'ValidationException',
+        $metadata: {},
+      }),
+    );
+    const handler = await coldStart();
+
+    // Act
+    const response = await handler(jsonWebhookEvent(), lambdaContext);
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(response.body ?? '')).toEqual({
+      received: true,
+      stored: false,
+      deliveryId: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
+    expect(response.body).not.toContain('Item size');
+    expect(dynamoDb).toHaveReceivedCommandTimes(UpdateItemCommand, 1);
+    expect(logged.join('\n')).toContain('webhook not stored: the store refused it for good');
+  });
+});
+
 describe('ingest-webhook handler: a write retried after its answer was lost', () => {
   it('answers from what the first attempt recorded, without counting the request twice', async () => {
     // Prepare: the SDK's retry of a landed write is refused by the request-id condition.
@@ -437,7 +464,11 @@ describe('ingest-webhook handler: a write retried after its answer was lost', ()
         new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }),
       );
     dynamoDb.on(GetItemCommand).resolves({
-      Item: { firstRequestId: { S: 'Xq1aBcDeFgHiJkL=' }, receiptCount: { N: '1' } },
+      Item: {
+        firstRequestId: { S: 'Xq1aBcDeFgHiJkL=' },
+        receiptCount: { N: '1' },
+        requestIds: { SS: ['Xq1aBcDeFgHiJkL='] },
+      },
     });
     const handler = await coldStart();
 
