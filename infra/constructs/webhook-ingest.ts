@@ -9,6 +9,10 @@ import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { WEBHOOK_ROUTES } from '../../shared/ingest/api-gateway.js';
+import {
+  API_GATEWAY_INTEGRATION_TIMEOUT_MS,
+  INGEST_FUNCTION_TIMEOUT_MS,
+} from '../../shared/ingest/timing.js';
 import type { Alerting } from './alerting.js';
 import { type LogLevel, ProjectFunction } from './project-function.js';
 
@@ -93,7 +97,8 @@ export class WebhookIngest extends Construct {
     this.function = new ProjectFunction(this, 'ingest-webhook', {
       functionDir: 'ingest-webhook',
       description: 'Stores each Paytia webhook in DynamoDB in one idempotent write',
-      timeout: Duration.seconds(10),
+      // See shared/ingest/timing.ts: the handler answers first, then the function, then API Gateway.
+      timeout: Duration.millis(INGEST_FUNCTION_TIMEOUT_MS),
       logRetention: props.logRetention,
       logLevel: props.logLevel,
       environment: {
@@ -144,7 +149,9 @@ export class WebhookIngest extends Construct {
       },
     });
     this.webhookBaseUrl = `${this.api.apiEndpoint}/webhooks/paytia/`;
-    const integration = new HttpLambdaIntegration('ingest', this.function);
+    const integration = new HttpLambdaIntegration('ingest', this.function, {
+      timeout: Duration.millis(API_GATEWAY_INTEGRATION_TIMEOUT_MS),
+    });
     // Paytia posts without credentials of any kind (no IAM signature, JWT or API key), so an
     // API Gateway authorizer has nothing to check: the function authenticates every request.
     const noAuthorizer =

@@ -3,6 +3,7 @@ import type { DeliveryStore, WebhookRoute } from '../store/delivery-store.js';
 import { StoreRejectedError, StoreUnavailableError } from '../store/delivery-store.js';
 import type { SignatureVerifier } from './signature.js';
 import type { SourceAllowList } from './source-allow-list.js';
+import { INGEST_ANSWER_DEADLINE_MS } from './timing.js';
 import { matchesAnyToken } from './tokens.js';
 import { deliveryIdFor, eventKeyFor, extractFields, parseBody } from './webhook.js';
 
@@ -56,6 +57,11 @@ export interface ReceiverDependencies {
   /** Checked only when configured; Paytia's own signing scheme is not published yet. */
   signatureVerifier?: SignatureVerifier;
   maxBodyBytes: number;
+  /**
+   * Past this, the receiver stops waiting for AWS and answers 503 (see `timing.ts`).
+   * @default INGEST_ANSWER_DEADLINE_MS
+   */
+  answerWithinMs?: number;
   clock: () => Date;
   logger: ReceiverLogger;
   metrics: ReceiverMetrics;
@@ -89,7 +95,7 @@ const MAX_HEADER_VALUE = 2048;
  * Answers: 200 stored (also for bodies we cannot parse: they are kept, and refusing them would
  * make Paytia retry for 24 hours); 404 wrong token or route, with no detail; 403 source not
  * allowed; 413 too large; 401 bad signature; 503 when we could not store it or could not check
- * the token, so Paytia tries again. A webhook DynamoDB refuses for good (no retry could store
+ * the token, or AWS did not answer within `answerWithinMs`, so Paytia tries again. A webhook DynamoDB refuses for good (no retry could store
  * it) answers 200 `{"stored": false}`: Paytia retries every other answer for 24 hours, which
  * would only repeat the failure; it is logged and counted, and Paytia's own log still holds it
  * for the auditor. Nothing else answers 5xx.
@@ -101,12 +107,31 @@ export function createWebhookReceiver(deps: ReceiverDependencies) {
     return bare(statusCode);
   };
 
+  const answerWithinMs = deps.answerWithinMs ?? INGEST_ANSWER_DEADLINE_MS;
+
   return async function receiveWebhook(request: WebhookRequest): Promise<WebhookResponse> {
     const context: Record<string, unknown> = {
       requestId: request.requestId,
       sourceIp: request.sourceIp,
       route: request.route,
     };
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<WebhookResponse>((resolve) => {
+      timer = setTimeout(() => resolve(tooLate(context)), answerWithinMs);
+    });
+    try {
+      // The work goes on after a late answer (a write may still land, and count as a receipt
+      // whose answer was lost); the answer does not wait for it.
+      return await Promise.race([receive(request, context), deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+  async function receive(
+    request: WebhookRequest,
+    context: Record<string, unknown>,
+  ): Promise<WebhookResponse> {
     try {
       if (request.route === undefined) return reject('unknown_route', 404, context);
       if (!deps.sourceAllowList.allows(request.sourceIp)) return reject('source_not_allowed', 403, context);
@@ -156,7 +181,13 @@ export function createWebhookReceiver(deps: ReceiverDependencies) {
     } catch (error) {
       return failure(error, context);
     }
-  };
+  }
+
+  function tooLate(context: Record<string, unknown>): WebhookResponse {
+    deps.metrics.storeFailed();
+    deps.logger.error('webhook not stored: no answer from AWS in time', { ...context, answerWithinMs });
+    return { ...json(503, { message: 'Service Unavailable' }), headers: retryLater };
+  }
 
   function failure(error: unknown, context: Record<string, unknown>): WebhookResponse {
     // Details go to the log; the answer is fixed text. Paytia retries any non-2xx answer.

@@ -3,6 +3,10 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PaytiaWebhookStack, type PaytiaWebhookStackProps } from '../../infra/paytia-webhook-stack.js';
 import { readSettings } from '../../infra/settings.js';
+import {
+  API_GATEWAY_INTEGRATION_TIMEOUT_MS,
+  INGEST_FUNCTION_TIMEOUT_MS,
+} from '../../shared/ingest/timing.js';
 import { createTableInput } from '../../shared/store/table-design.js';
 
 /** Synthesises the stack without bundling assets (about 150 ms instead of a bundle per function). */
@@ -51,6 +55,15 @@ describe('webhook HTTP API', () => {
     });
   });
 
+  it('waits for the ingest function as long as the time budget says, and it times out first', () => {
+    // The arithmetic is in shared/ingest/timing.ts and its unit test; this holds the stack to it.
+    template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
+      TimeoutInMillis: API_GATEWAY_INTEGRATION_TIMEOUT_MS,
+    });
+    const [fn] = Object.values(ingestFunction());
+    expect(fn?.Properties.Timeout * 1000).toBe(INGEST_FUNCTION_TIMEOUT_MS);
+  });
+
   it('throttles the stage with the default rate and burst', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       StageName: '$default',
@@ -75,7 +88,7 @@ describe('ingest function', () => {
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       TracingConfig: { Mode: 'Active' },
-      Timeout: 10,
+      Timeout: INGEST_FUNCTION_TIMEOUT_MS / 1000,
       LoggingConfig: { LogFormat: 'JSON', LogGroup: Match.anyValue() },
       Environment: {
         Variables: Match.objectLike({
