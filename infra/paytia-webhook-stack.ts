@@ -43,6 +43,10 @@ export interface PaytiaWebhookStackProps extends StackProps {
   readonly auditSettleSeconds?: number;
   /** Alarm when a delivery has waited longer than this for its audit, 5 to 1440. @default 45 */
   readonly backlogAgeAlarmMinutes?: number;
+  /** Rejections of one reason in five minutes that raise that reason's alarm. @default 25 */
+  readonly rejectionAlarmThreshold?: number;
+  /** Throttled (429) requests in five minutes that raise the alarm. @default 1 */
+  readonly throttledAlarmThreshold?: number;
 }
 
 /** The Paytia webhook receiver and auditor: one stack, one construct per job. */
@@ -68,6 +72,8 @@ export class PaytiaWebhookStack extends Stack {
       retentionDays: props.retentionDays,
       logRetention: props.logRetention,
       logLevel: props.logLevel,
+      rejectionAlarmThreshold: props.rejectionAlarmThreshold,
+      throttledAlarmThreshold: props.throttledAlarmThreshold,
     });
 
     const paytiaBaseUrl = props.paytiaBaseUrl ?? PAYTIA_SANDBOX_URL;
@@ -94,6 +100,7 @@ export class PaytiaWebhookStack extends Stack {
     });
     this.dashboard = new Dashboard(this, 'dashboard', {
       apiStage: this.ingest.stage,
+      throttledRequests: this.ingest.throttledRequests,
       ingestFunction: this.ingest.function,
       auditFunction: this.audit.function,
       rotationFunction: this.tokenRotation.function,

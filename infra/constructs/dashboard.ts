@@ -19,6 +19,8 @@ import type { RotationStage } from '../../shared/rotation/rotate-token.js';
 export interface DashboardProps {
   /** The webhook API's stage: requests, latency and 5xx as Paytia sees them. */
   readonly apiStage: HttpStage;
+  /** Requests the stage throttled (429), counted from its access log. */
+  readonly throttledRequests: Metric;
   readonly ingestFunction: IFunction;
   readonly auditFunction: IFunction;
   readonly rotationFunction: IFunction;
@@ -132,7 +134,7 @@ export class Dashboard extends Construct {
       Object.entries(REJECTION_REASONS).map(([reason, label]) =>
         metric('ingest-webhook', 'WebhookRejected', 'Sum', label, { reason }),
       ),
-      { stacked: true },
+      { stacked: true, right: [props.throttledRequests.with({ label: 'throttled by API Gateway (429)' })] },
     );
     const latency = graph('Ingest latency p99 (ms)', [
       stage.metricLatency({ period: PERIOD, statistic: 'p99', label: 'API p99' }),

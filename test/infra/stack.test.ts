@@ -259,6 +259,8 @@ describe('deploy settings', () => {
       sweepRateMinutes: 60,
       auditSettleSeconds: 120,
       backlogAgeAlarmMinutes: 45,
+      rejectionAlarmThreshold: 25,
+      throttledAlarmThreshold: 1,
       logLevel: 'INFO',
       logRetention: 365,
     });
