@@ -47,6 +47,10 @@ export interface PaytiaWebhookStackProps extends StackProps {
   readonly rejectionAlarmThreshold?: number;
   /** Throttled (429) requests in five minutes that raise the alarm. @default 1 */
   readonly throttledAlarmThreshold?: number;
+  /** Alerts of one finding type sent one by one per window before the rest fold into a digest. @default 10 */
+  readonly alertStormThreshold?: number;
+  /** The alert-storm window in minutes, 1 to 1440. @default 60 */
+  readonly alertStormWindowMinutes?: number;
 }
 
 /** The Paytia webhook receiver and auditor: one stack, one construct per job. */
@@ -94,6 +98,8 @@ export class PaytiaWebhookStack extends Stack {
       sweepRateMinutes: props.sweepRateMinutes,
       settleSeconds: props.auditSettleSeconds,
       backlogAgeAlarmMinutes: props.backlogAgeAlarmMinutes,
+      alertStormThreshold: props.alertStormThreshold,
+      alertStormWindowMinutes: props.alertStormWindowMinutes,
       retentionDays: props.retentionDays,
       logRetention: props.logRetention,
       logLevel: props.logLevel,

@@ -1,5 +1,6 @@
 import * as z from 'zod/mini';
 import { httpUrlSetting, integerSetting, readConfig, requiredSetting } from '../config.js';
+import { ALERT_STORM_DEFAULTS } from './alert-storm.js';
 
 const AuditConfigSchema = z.pipe(
   z.object({
@@ -19,6 +20,12 @@ const AuditConfigSchema = z.pipe(
     SWEEP_SETTLE_MINUTES: integerSetting({ min: 0, max: 1440, default: 15 }),
     SWEEP_MAX_WINDOW_HOURS: integerSetting({ min: 1, max: 744, default: 48 }),
     RETENTION_DAYS: integerSetting({ min: 1, max: 3650, default: 400 }),
+    ALERT_STORM_THRESHOLD: integerSetting({ min: 1, max: 10_000, default: ALERT_STORM_DEFAULTS.threshold }),
+    ALERT_STORM_WINDOW_SECONDS: integerSetting({
+      min: 60,
+      max: 86_400,
+      default: ALERT_STORM_DEFAULTS.windowMs / 1000,
+    }),
   }),
   z.transform((env) => ({
     tableName: env.TABLE_NAME,
@@ -34,6 +41,7 @@ const AuditConfigSchema = z.pipe(
     sweepSettleMs: env.SWEEP_SETTLE_MINUTES * 60_000,
     sweepMaxWindowMs: env.SWEEP_MAX_WINDOW_HOURS * 3_600_000,
     retentionDays: env.RETENTION_DAYS,
+    alertStorm: { threshold: env.ALERT_STORM_THRESHOLD, windowMs: env.ALERT_STORM_WINDOW_SECONDS * 1000 },
   })),
 );
 

@@ -261,6 +261,8 @@ describe('deploy settings', () => {
       backlogAgeAlarmMinutes: 45,
       rejectionAlarmThreshold: 25,
       throttledAlarmThreshold: 1,
+      alertStormThreshold: 10,
+      alertStormWindowMinutes: 60,
       logLevel: 'INFO',
       logRetention: 365,
     });

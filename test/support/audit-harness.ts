@@ -22,6 +22,7 @@ import { type LocalEventBridge, type StoredEvent, startLocalEventBridge } from '
 import { type LocalHttpApi, startLocalHttpApi } from '../../local/http-api.js';
 import { type PaytiaSimulator, startPaytiaSimulator } from '../../local/paytia-simulator/server.js';
 import { type LocalSns, type SnsNotification, type SnsQueue, startLocalSns } from '../../local/sns.js';
+import type { AlertDigestPublisher } from '../../shared/audit/alert-storm.js';
 import {
   type AuditDependencies,
   type AuditMetrics,
@@ -34,7 +35,7 @@ import {
 } from '../../shared/audit/audit.js';
 import { dynamoDbAuditStore } from '../../shared/audit/dynamodb-audit-store.js';
 import { eventBridgePublisher } from '../../shared/audit/eventbridge-publisher.js';
-import { VERIFIED_DETAIL_TYPE } from '../../shared/audit/ports.js';
+import { type AlertPublisher, VERIFIED_DETAIL_TYPE } from '../../shared/audit/ports.js';
 import { snsAlertPublisher, snsSubject } from '../../shared/audit/sns-alert-publisher.js';
 import type { NarrowLogger } from '../../shared/aws/narrow-logger.js';
 import { fromApiGatewayEvent, toApiGatewayResult, WEBHOOK_ROUTES } from '../../shared/ingest/api-gateway.js';
@@ -140,6 +141,10 @@ export interface AuditHarness {
   merchant: PaytiaClient;
   /** The auditor's dependencies for the current test (rebuilt by reset). */
   deps(): AuditDependencies;
+  /** The SNS publisher in `deps().alerts`, with its digest side (the alert-storm guard wraps it). */
+  snsAlerts(): AlertPublisher & AlertDigestPublisher;
+  /** The current test's table, for adapters a test adds. */
+  table(): { client: DynamoDBClient; tableName: string };
   audit(): Promise<AuditRunSummary>;
   sweep(window?: SweepWindow): Promise<SweepSummary>;
   /** Every alert delivered to the subscribed queue since the last reset, oldest first. */
@@ -223,6 +228,7 @@ export async function startAuditHarness(options: AuditHarnessOptions = {}): Prom
       throw new Error('harness not reset');
     };
     let dependencies: AuditDependencies | undefined;
+    let snsAlerts: (AlertPublisher & AlertDigestPublisher) | undefined;
 
     const silentReceiverLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
     const noReceiverMetrics = {
@@ -347,6 +353,11 @@ export async function startAuditHarness(options: AuditHarnessOptions = {}): Prom
         if (!dependencies) throw new Error('harness not reset');
         return dependencies;
       },
+      snsAlerts() {
+        if (!snsAlerts) throw new Error('harness not reset');
+        return snsAlerts;
+      },
+      table: () => ({ client: dynamoDb, tableName }),
       audit: () => auditPendingDeliveries(harness.deps()),
       sweep: (window = 'recent') => sweepPayments(harness.deps(), window),
       async alerts() {
@@ -402,10 +413,11 @@ export async function startAuditHarness(options: AuditHarnessOptions = {}): Prom
           logger: silentReceiverLog,
           metrics: noReceiverMetrics,
         });
+        snsAlerts = snsAlertPublisher({ client: alertsClient, topicArn });
         dependencies = {
           store: dynamoDbAuditStore({ client: dynamoDb, tableName, retentionDays: 400 }),
           paytia: auditorPaytia,
-          alerts: snsAlertPublisher({ client: alertsClient, topicArn }),
+          alerts: snsAlerts,
           events: eventBridgePublisher({ client: eventsClient, eventBusName: busName }),
           clock: () => new Date(clock),
           logger,

@@ -130,6 +130,7 @@ describe('readAuditConfig', () => {
       sweepSettleMs: 900_000,
       sweepMaxWindowMs: 172_800_000,
       retentionDays: 400,
+      alertStorm: { threshold: 10, windowMs: 3_600_000 },
     });
   });
 
@@ -145,10 +146,13 @@ describe('readAuditConfig', () => {
       SWEEP_SETTLE_MINUTES: '1440',
       SWEEP_MAX_WINDOW_HOURS: '744',
       RETENTION_DAYS: '30',
+      ALERT_STORM_THRESHOLD: '3',
+      ALERT_STORM_WINDOW_SECONDS: '900',
     });
 
     // Assess
     expect(config).toMatchObject({
+      alertStorm: { threshold: 3, windowMs: 900_000 },
       settleMs: 0,
       verificationWindowMs: 3_600_000,
       concurrency: 32,
