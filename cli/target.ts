@@ -73,6 +73,7 @@ const localDescriptorSchema = z.object({
     >,
   ),
   invokeUrl: z.url(),
+  invokeSecret: nonEmpty,
 }) satisfies z.ZodType<LocalStackDescriptor>;
 
 const START_HINT = 'start the local stack with npm start (in this directory), or pass --stack <name>';
@@ -119,7 +120,7 @@ async function localTarget(options: TargetOptions): Promise<Target> {
       try {
         response = await fetchImpl(`${descriptor.invokeUrl}${encodeURIComponent(functionName)}`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${descriptor.invokeSecret}` },
           body: JSON.stringify(event),
         });
       } catch (error) {

@@ -1,7 +1,7 @@
 /**
  * What a running local stack tells other tools about itself (the CLI, a person): written to
  * `.paytia-local.json` in the working directory (or to `PAYTIA_LOCAL_DESCRIPTOR`) while
- * `npm start` runs, removed when it stops.
+ * `npm start` runs, removed when it stops. Readable by its owner only: it holds the invoke secret.
  * Output names are the deployed stack's, so the CLI treats a local and a deployed stack alike.
  */
 export interface LocalStackDescriptor {
@@ -35,6 +35,8 @@ export interface LocalStackDescriptor {
    * as `aws lambda invoke` would.
    */
   invokeUrl: string;
+  /** Sent as `authorization: Bearer <invokeSecret>` to the invoke URL; new on every start. */
+  invokeSecret: string;
 }
 
 export const DESCRIPTOR_FILE = '.paytia-local.json';

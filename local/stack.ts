@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   CreateSecretCommand,
@@ -12,11 +12,13 @@ import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { integerSetting, readConfig } from '../shared/config.js';
 import { WEBHOOK_ROUTES } from '../shared/ingest/api-gateway.js';
+import { matchesAnyToken } from '../shared/ingest/tokens.js';
 import { DESCRIPTOR_FILE, type LocalStackDescriptor } from './descriptor.js';
 import { ensureTable, localDynamoDbClient, startLocalDynamoDb } from './dynamodb.js';
 import { startLocalEventBridge } from './eventbridge.js';
 import { type HttpApiHandler, lambdaContext, startLocalHttpApi } from './http-api.js';
 import { type PaytiaSimulator, startPaytiaSimulator } from './paytia-simulator/server.js';
+import { keepPrivate } from './private-files.js';
 import { startLocalSecretsManager } from './secrets-manager.js';
 import { type SnsNotification, startLocalSns } from './sns.js';
 
@@ -135,7 +137,7 @@ export async function startLocalStack(
   };
   try {
     const host = config.HOST;
-    if (config.LOCAL_DATA_DIR) mkdirSync(config.LOCAL_DATA_DIR, { recursive: true });
+    if (config.LOCAL_DATA_DIR) closers.push(keepPrivate(config.LOCAL_DATA_DIR));
 
     const dynamoDb = await startLocalDynamoDb({
       port: config.LOCAL_DYNAMODB_PORT,
@@ -210,6 +212,8 @@ export async function startLocalStack(
       return run;
     };
 
+    // The invoke route runs the auditor on the receiver's port: only who can read the descriptor may.
+    const invokeSecret = randomBytes(24).toString('base64url');
     const api = await startLocalHttpApi({
       port: config.PORT,
       host,
@@ -223,7 +227,7 @@ export async function startLocalStack(
         {
           method: 'POST',
           path: '/_local/invoke/{function}',
-          handler: invokeRoute(invoke),
+          handler: invokeRoute(invoke, invokeSecret),
           functionName: 'local-invoke',
         },
       ],
@@ -278,11 +282,14 @@ export async function startLocalStack(
         RotateTokenFunctionName: LOCAL_NAMES.functions.rotate,
       },
       invokeUrl: `${api.url}/_local/invoke/`,
+      invokeSecret,
     };
     const descriptorPath =
       options.descriptorPath ?? process.env.PAYTIA_LOCAL_DESCRIPTOR ?? join(process.cwd(), DESCRIPTOR_FILE);
     if (descriptorPath !== false) {
-      writeFileSync(descriptorPath, `${JSON.stringify(descriptor, null, 2)}\n`);
+      // It holds the invoke secret: readable by its owner only, even when left from an earlier run.
+      writeFileSync(descriptorPath, `${JSON.stringify(descriptor, null, 2)}\n`, { mode: 0o600 });
+      chmodSync(descriptorPath, 0o600);
       closers.push(() => rmSync(descriptorPath, { force: true }));
     }
 
@@ -326,9 +333,24 @@ class UnknownFunctionError extends Error {
   }
 }
 
-/** `POST /_local/invoke/{function}`: the local `aws lambda invoke`. */
-function invokeRoute(invoke: (name: string, event: unknown) => Promise<unknown>): HttpApiHandler {
+/**
+ * `POST /_local/invoke/{function}`: the local `aws lambda invoke`, for whoever presents the stack's
+ * own secret (`authorization: Bearer <invokeSecret>`, from the descriptor).
+ */
+function invokeRoute(
+  invoke: (name: string, event: unknown) => Promise<unknown>,
+  secret: string,
+): HttpApiHandler {
   return async (event: APIGatewayProxyEventV2) => {
+    const presented = /^Bearer (\S+)$/.exec(event.headers?.authorization ?? '')?.[1] ?? '';
+    if (!matchesAnyToken(presented, [secret])) {
+      return {
+        statusCode: 401,
+        body: JSON.stringify({
+          error: `this route needs the running stack's invokeSecret (in ${DESCRIPTOR_FILE}) as "authorization: Bearer <secret>"`,
+        }),
+      };
+    }
     const name = event.pathParameters?.function ?? '';
     let input: unknown = {};
     try {
