@@ -67,6 +67,7 @@ async function start(): Promise<AuditWorld> {
       duplicate: () => undefined,
       rejected: () => undefined,
       storeFailed: () => undefined,
+      storeRejected: () => undefined,
     },
   });
   const api = await startLocalHttpApi({

@@ -17,6 +17,10 @@ export const childBenchmarks: Record<string, ChildBenchmark> = {
     const { runIngestOverhead } = await import('./ingest-overhead.js');
     return runIngestOverhead(options.quick ? { warmup: 50, rounds: 10, batch: 20 } : undefined, progress);
   },
+  async parse(options, progress) {
+    const { runParseShapes } = await import('./parse-shapes.js');
+    return runParseShapes(options.quick ? { warmup: 1, rounds: 3, batch: 1 } : undefined, progress);
+  },
   async 'cold-start'(options, progress) {
     const { runColdStart } = await import('./cold-start.js');
     return runColdStart(options.quick ? { runs: 3, node24: true } : undefined, progress);

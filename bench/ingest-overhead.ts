@@ -205,6 +205,7 @@ export async function runIngestOverhead(
         duplicate: () => undefined,
         rejected: () => undefined,
         storeFailed: () => undefined,
+        storeRejected: () => undefined,
       },
     });
 

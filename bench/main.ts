@@ -13,7 +13,7 @@ import { INGEST_MEMORY_MB } from './ingest-overhead.js';
 import { firstMessage, REPOSITORY_ROOT, spawnTypeScript } from './processes.js';
 import { type BenchmarkResult, formatTable, withVerdicts } from './report.js';
 
-const BENCHMARKS = ['ingest', 'cold-start', 'throughput', 'audit', 'cost'] as const;
+const BENCHMARKS = ['ingest', 'parse', 'cold-start', 'throughput', 'audit', 'cost'] as const;
 type BenchmarkName = (typeof BENCHMARKS)[number];
 
 const HELP = `Usage: npm run bench [-- options]
@@ -23,6 +23,7 @@ same run (absolute times on a shared machine drift). Each benchmark runs in a fr
 everything on 127.0.0.1. A full run takes about four minutes on two cores.
 
   ingest      the ingest handler's time per webhook / a bare DynamoDB PutItem of the same item
+  parse       reading a 256 KiB body: one form key repeated / distinct form fields, and other shapes
   cold-start  bundle sizes (esbuild, as CDK bundles) and fresh-process import time / an empty module
   throughput  webhooks per second through the local HTTP receiver, 16 concurrent senders
   audit       Paytia calls per audited delivery, and the audit's time at concurrency 4 against

@@ -73,6 +73,7 @@ const localDescriptorSchema = z.object({
     >,
   ),
   invokeUrl: z.url(),
+  invokeSecret: nonEmpty,
   // The owner's pid is for stacks deciding whose file it is; the CLI needs the rest.
 }) satisfies z.ZodType<Omit<LocalStackDescriptor, 'pid'>>;
 
@@ -126,7 +127,7 @@ export function localTargetOf(
       try {
         response = await fetchImpl(`${descriptor.invokeUrl}${encodeURIComponent(functionName)}`, {
           method: 'POST',
-          headers: { 'content-type': 'application/json' },
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${descriptor.invokeSecret}` },
           body: JSON.stringify(event),
         });
       } catch (error) {

@@ -48,6 +48,14 @@ export interface PaytiaWebhookStackProps extends StackProps {
   readonly auditSettleSeconds?: number;
   /** Alarm when a delivery has waited longer than this for its audit, 5 to 1440. @default 45 */
   readonly backlogAgeAlarmMinutes?: number;
+  /** Rejections of one reason in five minutes that raise that reason's alarm. @default 25 */
+  readonly rejectionAlarmThreshold?: number;
+  /** Throttled (429) requests in five minutes that raise the alarm. @default 1 */
+  readonly throttledAlarmThreshold?: number;
+  /** Alerts of one finding type sent one by one per window before the rest fold into a digest. @default 10 */
+  readonly alertStormThreshold?: number;
+  /** The alert-storm window in minutes, 1 to 1440. @default 60 */
+  readonly alertStormWindowMinutes?: number;
 }
 
 /** The Paytia webhook receiver and auditor: one stack, one construct per job. */
@@ -73,6 +81,8 @@ export class PaytiaWebhookStack extends Stack {
       retentionDays: props.retentionDays,
       logRetention: props.logRetention,
       logLevel: props.logLevel,
+      rejectionAlarmThreshold: props.rejectionAlarmThreshold,
+      throttledAlarmThreshold: props.throttledAlarmThreshold,
     });
 
     const paytiaBaseUrl = props.paytiaBaseUrl ?? PAYTIA_SANDBOX_URL;
@@ -95,12 +105,15 @@ export class PaytiaWebhookStack extends Stack {
       sweepRateMinutes: props.sweepRateMinutes,
       settleSeconds: props.auditSettleSeconds,
       backlogAgeAlarmMinutes: props.backlogAgeAlarmMinutes,
+      alertStormThreshold: props.alertStormThreshold,
+      alertStormWindowMinutes: props.alertStormWindowMinutes,
       retentionDays: props.retentionDays,
       logRetention: props.logRetention,
       logLevel: props.logLevel,
     });
     this.dashboard = new Dashboard(this, 'dashboard', {
       apiStage: this.ingest.stage,
+      throttledRequests: this.ingest.throttledRequests,
       ingestFunction: this.ingest.function,
       auditFunction: this.audit.function,
       rotationFunction: this.tokenRotation.function,

@@ -67,6 +67,10 @@ const SettingsSchema = z
     sweepRateMinutes: count(15, 1440).default(60),
     auditSettleSeconds: count(0, 86_400).default(120),
     backlogAgeAlarmMinutes: count(5, 1440).default(45),
+    rejectionAlarmThreshold: count(1, 100_000).default(25),
+    throttledAlarmThreshold: count(1, 100_000).default(1),
+    alertStormThreshold: count(1, 10_000).default(10),
+    alertStormWindowMinutes: count(1, 1440).default(60),
     logLevel: z
       .string()
       .transform((level) => level.toUpperCase())

@@ -3,7 +3,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 /**
  * What a running local stack tells other tools about itself (the CLI, a person): written to
  * `.paytia-local.json` in the working directory (or to `PAYTIA_LOCAL_DESCRIPTOR`) while
- * `npm start` runs, removed when it stops.
+ * `npm start` runs, removed when it stops. Readable by its owner only: it holds the invoke secret.
  * Output names are the deployed stack's, so the CLI treats a local and a deployed stack alike.
  */
 export interface LocalStackDescriptor {
@@ -39,6 +39,8 @@ export interface LocalStackDescriptor {
    * as `aws lambda invoke` would.
    */
   invokeUrl: string;
+  /** Sent as `authorization: Bearer <invokeSecret>` to the invoke URL; new on every start. */
+  invokeSecret: string;
 }
 
 export const DESCRIPTOR_FILE = '.paytia-local.json';
@@ -69,7 +71,8 @@ export function claimDescriptor(path: string, descriptor: LocalStackDescriptor):
   for (let attempt = 0; attempt < 3; attempt++) {
     try {
       // Exclusive create: of two stacks starting at once, one writes and the other sees its file.
-      writeFileSync(path, text, { flag: 'wx' });
+      // Readable by its owner only: it holds the local invoke secret.
+      writeFileSync(path, text, { flag: 'wx', mode: 0o600 });
       return {
         written: true,
         path,

@@ -62,7 +62,12 @@ export async function startLocalHttpApi(options: {
     const url = requestUrl(request.url);
     const method = request.method ?? 'GET';
     const body = await readBody(request);
-    if (body === undefined) return send(response, 413, { message: 'Request Entity Too Large' });
+    if (body === undefined) {
+      // The rest of the body is read and dropped, and the connection closed after the answer: a
+      // kept-alive connection would otherwise wait on bytes of a request that was already answered.
+      response.setHeader('connection', 'close');
+      return send(response, 413, { message: 'Request Entity Too Large' });
+    }
     if (url === undefined) return send(response, 404, { message: 'Not Found' });
 
     for (const route of routes) {
@@ -123,15 +128,22 @@ function routePattern(path: string): RegExp {
   return new RegExp(`^${source}$`);
 }
 
-async function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_PAYLOAD_BYTES) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
+/** The body, or undefined once it passes MAX_PAYLOAD_BYTES (what follows is read and dropped). */
+function readBody(request: IncomingMessage): Promise<Buffer | undefined> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_PAYLOAD_BYTES) chunks.push(chunk);
+      else {
+        chunks.length = 0;
+        resolve(undefined); // at the first chunk over the limit; later calls change nothing
+      }
+    });
+    request.on('end', () => resolve(size > MAX_PAYLOAD_BYTES ? undefined : Buffer.concat(chunks)));
+    request.on('error', reject);
+  });
 }
 
 function toEvent(

@@ -37,7 +37,10 @@ export async function startLocalSecretsManager(
     loadState(options.stateFile).map((secret) => [secret.name, secret]),
   );
   const save = () => {
-    if (options.stateFile) writeFileSync(options.stateFile, JSON.stringify([...secrets.values()], null, 2));
+    // Secret values in plain text: readable by the owner only.
+    if (options.stateFile) {
+      writeFileSync(options.stateFile, JSON.stringify([...secrets.values()], null, 2), { mode: 0o600 });
+    }
   };
 
   const find = (secretId: unknown): Secret => {

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -13,6 +12,7 @@ import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import * as z from 'zod/mini';
 import { httpUrlSetting, integerSetting, readConfig } from '../shared/config.js';
 import { WEBHOOK_ROUTES } from '../shared/ingest/api-gateway.js';
+import { matchesAnyToken } from '../shared/ingest/tokens.js';
 import { checkPaytiaAccess, type PaytiaAccess } from '../shared/paytia/access-check.js';
 import { staticAccessToken } from '../shared/paytia/credentials.js';
 import { parseTokenSecret } from '../shared/paytia/token-secret.js';
@@ -27,6 +27,7 @@ import { startLocalEventBridge } from './eventbridge.js';
 import { type HttpApiHandler, lambdaContext, startLocalHttpApi } from './http-api.js';
 import { PROFILE_NAMES } from './paytia-simulator/behaviour.js';
 import { type PaytiaSimulator, startPaytiaSimulator } from './paytia-simulator/server.js';
+import { keepPrivate } from './private-files.js';
 import { startLocalSecretsManager } from './secrets-manager.js';
 import { type SnsNotification, startLocalSns } from './sns.js';
 
@@ -219,7 +220,7 @@ export async function startLocalStack(
   };
   try {
     const host = config.HOST;
-    if (config.LOCAL_DATA_DIR) mkdirSync(config.LOCAL_DATA_DIR, { recursive: true });
+    if (config.LOCAL_DATA_DIR) closers.push(keepPrivate(config.LOCAL_DATA_DIR));
 
     const dynamoDb = await startLocalDynamoDb({
       port: config.LOCAL_DYNAMODB_PORT,
@@ -324,6 +325,8 @@ export async function startLocalStack(
           }
         : undefined;
 
+    // The invoke route runs the auditor on the receiver's port: only who can read the descriptor may.
+    const invokeSecret = randomBytes(24).toString('base64url');
     const api = await startLocalHttpApi({
       port: config.PORT,
       host,
@@ -339,7 +342,7 @@ export async function startLocalStack(
         {
           method: 'POST',
           path: '/_local/invoke/{function}',
-          handler: invokeRoute(invoke),
+          handler: invokeRoute(invoke, invokeSecret),
           functionName: 'local-invoke',
         },
       ],
@@ -400,6 +403,7 @@ export async function startLocalStack(
         RotateTokenFunctionName: LOCAL_NAMES.functions.rotate,
       },
       invokeUrl: `${api.url}/_local/invoke/`,
+      invokeSecret,
     };
     const descriptorPath =
       options.descriptorPath ?? process.env.PAYTIA_LOCAL_DESCRIPTOR ?? join(process.cwd(), DESCRIPTOR_FILE);
@@ -449,9 +453,24 @@ class UnknownFunctionError extends Error {
   }
 }
 
-/** `POST /_local/invoke/{function}`: the local `aws lambda invoke`. */
-function invokeRoute(invoke: (name: string, event: unknown) => Promise<unknown>): HttpApiHandler {
+/**
+ * `POST /_local/invoke/{function}`: the local `aws lambda invoke`, for whoever presents the stack's
+ * own secret (`authorization: Bearer <invokeSecret>`, from the descriptor).
+ */
+function invokeRoute(
+  invoke: (name: string, event: unknown) => Promise<unknown>,
+  secret: string,
+): HttpApiHandler {
   return async (event: APIGatewayProxyEventV2) => {
+    const presented = /^Bearer (\S+)$/.exec(event.headers?.authorization ?? '')?.[1] ?? '';
+    if (!matchesAnyToken(presented, [secret])) {
+      return {
+        statusCode: 401,
+        body: JSON.stringify({
+          error: `this route needs the running stack's invokeSecret (in ${DESCRIPTOR_FILE}) as "authorization: Bearer <secret>"`,
+        }),
+      };
+    }
     const name = event.pathParameters?.function ?? '';
     let input: unknown = {};
     try {

@@ -7,8 +7,10 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import middy from '@middy/core';
+import { alertStormGuard } from '../../shared/audit/alert-storm.js';
 import { auditPendingDeliveries } from '../../shared/audit/audit-run.js';
 import { readAuditConfig } from '../../shared/audit/config.js';
+import { dynamoDbAlertWindows } from '../../shared/audit/dynamodb-alert-windows.js';
 import { dynamoDbAuditStore } from '../../shared/audit/dynamodb-audit-store.js';
 import { eventBridgePublisher } from '../../shared/audit/eventbridge-publisher.js';
 import { readInvocation } from '../../shared/audit/invocation.js';
@@ -46,10 +48,20 @@ const webhookToken =
         maxAgeMs: 300_000,
         includePrevious: true,
       });
+const dynamoDb = new DynamoDBClient(awsClientDefaults);
+const clock = () => new Date();
+// A storm of one finding type (forged webhooks, say) costs a person a few alerts and a digest.
+const alerts = alertStormGuard({
+  alerts: snsAlertPublisher({ client: new SNSClient(awsClientDefaults), topicArn: config.alertTopicArn }),
+  windows: dynamoDbAlertWindows({ client: dynamoDb, tableName: config.tableName }),
+  settings: config.alertStorm,
+  clock,
+  logger: log,
+});
 
 const dependencies: AuditDependencies = {
   store: dynamoDbAuditStore({
-    client: new DynamoDBClient(awsClientDefaults),
+    client: dynamoDb,
     tableName: config.tableName,
     retentionDays: config.retentionDays,
   }),
@@ -61,12 +73,12 @@ const dependencies: AuditDependencies = {
     retry: { maxRetries: 2 },
     logger: log,
   }),
-  alerts: snsAlertPublisher({ client: new SNSClient(awsClientDefaults), topicArn: config.alertTopicArn }),
+  alerts,
   events: eventBridgePublisher({
     client: new EventBridgeClient(awsClientDefaults),
     eventBusName: config.eventBusName,
   }),
-  clock: () => new Date(),
+  clock,
   logger: log,
   settings: config,
   secrets: webhookToken && (() => webhookToken.values()),
@@ -96,8 +108,13 @@ export const handler = middy()
   .use(logMetrics(metrics))
   .handler(async (event: unknown) => {
     const invocation = readInvocation(event);
-    if (invocation.mode === 'audit') return auditPendingDeliveries(dependencies);
-    const summary = await sweepPayments(dependencies, invocation.window);
-    count('PaymentsSwept', summary.payments);
-    return summary;
+    try {
+      if (invocation.mode === 'audit') return await auditPendingDeliveries(dependencies);
+      const summary = await sweepPayments(dependencies, invocation.window);
+      count('PaymentsSwept', summary.payments);
+      return summary;
+    } finally {
+      // Digests of windows that have ended, whatever became of the run; a failed one waits for the next.
+      await alerts.publishDueDigests();
+    }
   });

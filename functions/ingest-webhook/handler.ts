@@ -54,6 +54,7 @@ const receiveWebhook = createWebhookReceiver({
     stored: count('WebhookStored'),
     duplicate: count('WebhookDuplicate'),
     storeFailed: count('WebhookStoreFailed'),
+    storeRejected: count('WebhookStoreRejected'),
     // One metric per invocation, so the dimension applies to this one alone (cleared at flush).
     rejected: (reason) => {
       metrics.addDimension('reason', reason);

@@ -8,6 +8,7 @@ import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/a
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
+import { ALERT_STORM_DEFAULTS } from '../../shared/audit/alert-storm.js';
 import { readAuditConfig } from '../../shared/audit/config.js';
 import { TABLE } from '../../shared/store/table-design.js';
 import type { Alerting } from './alerting.js';
@@ -82,6 +83,14 @@ export interface AuditProps {
    * @default 45
    */
   readonly backlogAgeAlarmMinutes?: number;
+  /**
+   * Alerts of one finding type sent one by one in a window; the rest of the window's are folded
+   * into one digest message.
+   * @default 10
+   */
+  readonly alertStormThreshold?: number;
+  /** The alert-storm window, in minutes, 1 to 1440. @default 60 */
+  readonly alertStormWindowMinutes?: number;
   /** @default RetentionDays.ONE_YEAR */
   readonly logRetention?: RetentionDays;
   /** @default 'INFO' */
@@ -157,6 +166,8 @@ export class Audit extends Construct {
       PAYTIA_CLOCK_TOLERANCE_MINUTES: String(props.clockToleranceMinutes ?? 120),
       AUDIT_PENDING_LIMIT_HOURS: String(props.pendingLimitHours ?? 24),
       WEBHOOK_TOKEN_SECRET_ID: props.webhookTokenSecret.secretArn,
+      ALERT_STORM_THRESHOLD: String(props.alertStormThreshold ?? ALERT_STORM_DEFAULTS.threshold),
+      ALERT_STORM_WINDOW_SECONDS: String((props.alertStormWindowMinutes ?? 60) * 60),
     };
     // The function's own rules, at synth: a value it would refuse at cold start stops the deploy.
     try {

@@ -20,6 +20,8 @@ import type { RotationStage } from '../../shared/rotation/rotate-token.js';
 export interface DashboardProps {
   /** The webhook API's stage: requests, latency and 5xx as Paytia sees them. */
   readonly apiStage: HttpStage;
+  /** Requests the stage throttled (429), counted from its access log. */
+  readonly throttledRequests: Metric;
   readonly ingestFunction: IFunction;
   readonly auditFunction: IFunction;
   readonly rotationFunction: IFunction;
@@ -39,7 +41,13 @@ export interface DashboardProps {
 /** The namespace and, per function (the `service` dimension), the metrics each handler emits. */
 export const METRIC_NAMESPACE = 'PaytiaWebhooks';
 export const METRICS = {
-  'ingest-webhook': ['WebhookStored', 'WebhookDuplicate', 'WebhookRejected', 'WebhookStoreFailed'],
+  'ingest-webhook': [
+    'WebhookStored',
+    'WebhookDuplicate',
+    'WebhookRejected',
+    'WebhookStoreFailed',
+    'WebhookStoreRejected',
+  ],
   'rotate-token': ['RotationSucceeded', 'RotationSkipped', 'RotationFailed', 'TokenLifetimeRemaining'],
   audit: [
     'AuditBacklog',
@@ -136,7 +144,7 @@ export class Dashboard extends Construct {
       Object.entries(REJECTION_REASONS).map(([reason, label]) =>
         metric('ingest-webhook', 'WebhookRejected', 'Sum', label, { reason }),
       ),
-      { stacked: true },
+      { stacked: true, right: [props.throttledRequests.with({ label: 'throttled by API Gateway (429)' })] },
     );
     const latency = graph('Ingest latency p99 (ms)', [
       stage.metricLatency({ period: PERIOD, statistic: 'p99', label: 'API p99' }),
@@ -146,6 +154,7 @@ export class Dashboard extends Construct {
     const ingestErrors = graph('Ingest 5xx and failed writes', [
       stage.metricServerError({ period: PERIOD, statistic: 'Sum', label: 'API 5xx' }),
       metric('ingest-webhook', 'WebhookStoreFailed', 'Sum', 'store failed (503)'),
+      metric('ingest-webhook', 'WebhookStoreRejected', 'Sum', 'store refused for good (200, not stored)'),
       props.ingestFunction.metricErrors({ period: PERIOD, statistic: 'Sum', label: 'function errors' }),
       props.ingestFunction.metricThrottles({ period: PERIOD, statistic: 'Sum', label: 'function throttles' }),
     ]);

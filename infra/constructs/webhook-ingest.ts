@@ -9,14 +9,20 @@ import {
   LogGroupLogDestination,
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
-import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { FilterPattern, LogGroup, MetricFilter, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { WEBHOOK_ROUTES } from '../../shared/ingest/api-gateway.js';
+import type { RejectionReason } from '../../shared/ingest/receive-webhook.js';
+import {
+  API_GATEWAY_INTEGRATION_TIMEOUT_MS,
+  INGEST_FUNCTION_TIMEOUT_MS,
+} from '../../shared/ingest/timing.js';
 import type { Alerting } from './alerting.js';
+import { METRIC_NAMESPACE, REJECTION_REASONS } from './dashboard.js';
 import { type LogLevel, ProjectFunction } from './project-function.js';
 
 export interface WebhookIngestProps {
@@ -43,7 +49,22 @@ export interface WebhookIngestProps {
   readonly logRetention?: RetentionDays;
   /** @default 'INFO' */
   readonly logLevel?: LogLevel;
+  /**
+   * Rejections of one reason (bad token, source not allowed, …) in five minutes that raise that
+   * reason's alarm: someone other than Paytia is posting, or Paytia is posting to an old URL.
+   * @default 25
+   */
+  readonly rejectionAlarmThreshold?: number;
+  /**
+   * Requests API Gateway throttled (429) in five minutes that raise the alarm. Paytia alone never
+   * comes near the stage's rate limit, so one 429 means someone is using up its capacity.
+   * @default 1
+   */
+  readonly throttledAlarmThreshold?: number;
 }
+
+/** Where the access log's 429 count goes (a metric filter on the log; not a handler's metric). */
+export const ACCESS_LOG_METRICS = { namespace: 'PaytiaWebhooks/AccessLogs', throttled: 'Throttled' } as const;
 
 /**
  * One access log line per request. The request path is left out on purpose: it carries the
@@ -77,6 +98,14 @@ export class WebhookIngest extends Construct {
   readonly accessLogs: LogGroup;
   /** Any 5xx answer from the API: a webhook Paytia will have to retry. */
   readonly serverErrorAlarm: Alarm;
+  /** One per rejection reason: a spike of requests turned away for it. */
+  readonly rejectionAlarms: Record<RejectionReason, Alarm>;
+  /** Requests API Gateway throttled (429), counted from the access log, per five minutes. */
+  readonly throttledRequests: Metric;
+  /** Requests API Gateway throttled (429): the stage's capacity is being used up. */
+  readonly throttledAlarm: Alarm;
+  /** A webhook DynamoDB refused for good (answered 200 not stored). */
+  readonly storeRejectedAlarm: Alarm;
   /** Paytia's `webhook_url` is this followed by the token; `webhook_url_transaction` adds `/transaction`. */
   readonly webhookBaseUrl: string;
 
@@ -100,7 +129,8 @@ export class WebhookIngest extends Construct {
     this.function = new ProjectFunction(this, 'ingest-webhook', {
       functionDir: 'ingest-webhook',
       description: 'Stores each Paytia webhook in DynamoDB in one idempotent write',
-      timeout: Duration.seconds(10),
+      // See shared/ingest/timing.ts: the handler answers first, then the function, then API Gateway.
+      timeout: Duration.millis(INGEST_FUNCTION_TIMEOUT_MS),
       logRetention: props.logRetention,
       logLevel: props.logLevel,
       environment: {
@@ -111,9 +141,13 @@ export class WebhookIngest extends Construct {
         RETENTION_DAYS: String(props.retentionDays ?? 400),
       },
     });
-    // Least privilege: the ingest path makes exactly one kind of call to each service.
+    // Least privilege: one write per receipt, and a read of the same item when a write is refused
+    // (the SDK retried a write that landed, or a delivery is past its kept receipts).
     this.function.addToRolePolicy(
-      new PolicyStatement({ actions: ['dynamodb:UpdateItem'], resources: [props.table.tableArn] }),
+      new PolicyStatement({
+        actions: ['dynamodb:UpdateItem', 'dynamodb:GetItem'],
+        resources: [props.table.tableArn],
+      }),
     );
     this.function.addToRolePolicy(
       new PolicyStatement({
@@ -147,7 +181,9 @@ export class WebhookIngest extends Construct {
       },
     });
     this.webhookBaseUrl = `${this.api.apiEndpoint}/webhooks/paytia/`;
-    const integration = new HttpLambdaIntegration('ingest', this.function);
+    const integration = new HttpLambdaIntegration('ingest', this.function, {
+      timeout: Duration.millis(API_GATEWAY_INTEGRATION_TIMEOUT_MS),
+    });
     // Paytia posts without credentials of any kind (no IAM signature, JWT or API key), so an
     // API Gateway authorizer has nothing to check: the function authenticates every request.
     const noAuthorizer =
@@ -195,5 +231,64 @@ export class WebhookIngest extends Construct {
       treatMissingData: TreatMissingData.NOT_BREACHING,
     });
     props.alerting.notify(this.serverErrorAlarm);
+
+    const fiveMinuteSum = (metricName: string, dimensionsMap: Record<string, string> = {}) =>
+      new Metric({
+        namespace: METRIC_NAMESPACE,
+        metricName,
+        dimensionsMap: { service: 'ingest-webhook', ...dimensionsMap },
+        statistic: 'Sum',
+        period: Duration.minutes(5),
+      });
+    const alarm = (id: string, description: string, metric: Metric, threshold: number) => {
+      const created = new Alarm(this, id, {
+        alarmDescription: description,
+        metric,
+        threshold,
+        evaluationPeriods: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.NOT_BREACHING,
+      });
+      props.alerting.notify(created);
+      return created;
+    };
+
+    const rejectionThreshold = props.rejectionAlarmThreshold ?? 25;
+    this.rejectionAlarms = Object.fromEntries(
+      Object.entries(REJECTION_REASONS).map(([reason, label]) => [
+        reason,
+        alarm(
+          `rejected-${reason.replaceAll('_', '-')}`,
+          `Webhook requests rejected (${label}): ${rejectionThreshold} or more in 5 minutes. Someone other ` +
+            'than Paytia may be posting, or Paytia posts to an old URL (runbook: docs/deploy.md, "Rejection spike").',
+          fiveMinuteSum('WebhookRejected', { reason }),
+          rejectionThreshold,
+        ),
+      ]),
+    ) as Record<RejectionReason, Alarm>;
+
+    // HTTP APIs publish no 429 metric of their own; the access log has every request's status.
+    this.throttledRequests = new MetricFilter(this, 'throttled-requests', {
+      logGroup: this.accessLogs,
+      filterPattern: FilterPattern.stringValue('$.status', '=', '429'),
+      metricNamespace: ACCESS_LOG_METRICS.namespace,
+      metricName: ACCESS_LOG_METRICS.throttled,
+      metricValue: '1',
+    }).metric({ statistic: 'Sum', period: Duration.minutes(5) });
+    this.throttledAlarm = alarm(
+      'throttled',
+      'The webhook API throttled requests (429): its rate limit is being used up, and Paytia may be ' +
+        'turned away too (runbook: docs/deploy.md, "Throttled").',
+      this.throttledRequests,
+      props.throttledAlarmThreshold ?? 1,
+    );
+
+    this.storeRejectedAlarm = alarm(
+      'store-rejected',
+      'DynamoDB refused a webhook for good; it was answered 200 and not stored (runbook: docs/deploy.md, ' +
+        '"Store refused").',
+      fiveMinuteSum('WebhookStoreRejected'),
+      1,
+    );
   }
 }

@@ -1,6 +1,7 @@
 import * as z from 'zod/mini';
 import { httpUrlSetting, integerSetting, readConfig, requiredSetting } from '../config.js';
 import { isTimeZone } from '../paytia/dates.js';
+import { ALERT_STORM_DEFAULTS } from './alert-storm.js';
 
 /**
  * Paytia writes its times without a zone. It is a UK platform (its examples use UK addresses and
@@ -33,6 +34,12 @@ const AuditConfigSchema = z.pipe(
     AUDIT_PENDING_LIMIT_HOURS: integerSetting({ min: 1, max: 720, default: 24 }),
     WEBHOOK_TOKEN_SECRET_ID: z.optional(z.string()),
     RETENTION_DAYS: integerSetting({ min: 1, max: 3650, default: 400 }),
+    ALERT_STORM_THRESHOLD: integerSetting({ min: 1, max: 10_000, default: ALERT_STORM_DEFAULTS.threshold }),
+    ALERT_STORM_WINDOW_SECONDS: integerSetting({
+      min: 60,
+      max: 86_400,
+      default: ALERT_STORM_DEFAULTS.windowMs / 1000,
+    }),
   }),
   z.transform((env) => ({
     tableName: env.TABLE_NAME,
@@ -53,6 +60,7 @@ const AuditConfigSchema = z.pipe(
     /** The webhook path token's secret, read only to keep the token out of findings. */
     webhookTokenSecretId: env.WEBHOOK_TOKEN_SECRET_ID,
     retentionDays: env.RETENTION_DAYS,
+    alertStorm: { threshold: env.ALERT_STORM_THRESHOLD, windowMs: env.ALERT_STORM_WINDOW_SECONDS * 1000 },
   })),
 );
 

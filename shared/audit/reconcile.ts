@@ -218,8 +218,16 @@ export function judgeDelivery(evidence: AuditEvidence): Judgement {
 function alteredInTransit(evidence: AuditEvidence, facts: Facts): Observation[] {
   const altered = evidence.log?.comparison.altered;
   if (altered === undefined) return [];
-  // Paired only by its place in the flow: a lagging log may yet show this very delivery.
-  if (!altered.sure && !facts.windowOver) {
+  // Paired only by its place in the flow, a lagging log may yet show this very delivery, unless
+  // payment_taken already settles it: the charge contradicts what we received and agrees with
+  // what Paytia logged.
+  const original = altered.attempts[0]?.payload.fields;
+  const settledByRecord =
+    facts.payment !== undefined &&
+    original !== undefined &&
+    contradicts(facts.fields, facts.payment) &&
+    !contradicts(original, facts.payment);
+  if (!altered.sure && !facts.windowOver && !settledByRecord) {
     return [{ kind: 'wait', reason: 'Paytia logged another version; its log may yet show this one' }];
   }
   const money = touchesMoney(altered.differences);
@@ -331,6 +339,26 @@ function contradictedByPayment(evidence: AuditEvidence, facts: Facts): Observati
     });
   }
   return observations;
+}
+
+/** Whether a webhook's outcome, amount or currency contradicts a payment record that is final. */
+function contradicts(fields: WebhookFields, payment: PaymentTakenRecord): boolean {
+  const claimed = claimedOutcome(fields)?.outcome;
+  const recorded = chargeOutcome(payment.status);
+  const outcome =
+    claimed !== undefined &&
+    claimed !== 'pending' &&
+    recorded !== undefined &&
+    recorded !== 'pending' &&
+    claimed !== recorded;
+  const ours = normaliseAmount(fields.amount);
+  const paid = normaliseAmount(payment.total_sell_price);
+  const amount = ours !== undefined && paid !== undefined && ours !== paid;
+  const currency =
+    fields.currency !== undefined &&
+    payment.currency !== undefined &&
+    fields.currency.toUpperCase() !== payment.currency.toUpperCase();
+  return outcome || amount || currency;
 }
 
 function statusMismatch(facts: Facts, word: string, severity: Severity, pendingForMs?: number): Observation {

@@ -1,4 +1,5 @@
 import { type MessageAttributeValue, PublishCommand, type SNSClient } from '@aws-sdk/client-sns';
+import type { AlertDigest, AlertDigestPublisher } from './alert-storm.js';
 import type { Finding, FindingEvidence } from './findings.js';
 import type { AlertPublisher } from './ports.js';
 import { sanitize } from './sanitize.js';
@@ -29,8 +30,26 @@ export interface SnsAlertPublisherOptions {
  * phone numbers, card data) before subject and message are built. Findings arrive sanitized with
  * the token's value already; this is the second line, for one stored by an older version.
  */
-export function snsAlertPublisher(options: SnsAlertPublisherOptions): AlertPublisher {
+export function snsAlertPublisher(options: SnsAlertPublisherOptions): AlertPublisher & AlertDigestPublisher {
   return {
+    /**
+     * A digest goes to the same topic with the `type` and `severity` of the alerts it folds, so
+     * subscriptions that filter on them receive it where they received those alerts.
+     */
+    async publishDigest(digest) {
+      await options.client.send(
+        new PublishCommand({
+          TopicArn: options.topicArn,
+          Subject: snsSubject(`Paytia alert digest: ${digest.folded} more ${digest.findingType} alerts`),
+          Message: digestMessage(digest),
+          MessageAttributes: {
+            type: { DataType: 'String', StringValue: digest.findingType },
+            severity: { DataType: 'String', StringValue: digest.severity },
+          },
+        }),
+      );
+    },
+
     async publish(raised) {
       const finding = sanitize(raised);
       const subject = snsSubject(finding.title, `Paytia finding: ${finding.type} (${finding.severity})`);
@@ -151,6 +170,22 @@ export function alertMessage(finding: Finding, budget = SNS_MAX_PUBLISH_BYTES): 
     `${clip(header(finding), max)}\n\n${JSON.stringify(clipStrings({ ...finding, evidence }, max), null, 2)}`;
   const message = cut(2_000);
   return byteLength(message) <= budget ? message : cut(200);
+}
+
+/**
+ * A digest as a message: a header like an alert's, what was folded and how to list it, a blank
+ * line, then the digest as JSON. Its size is bounded: at most MAX_DIGEST_FINDINGS ids and titles.
+ */
+export function digestMessage(digest: AlertDigest): string {
+  const { findingType: type } = digest;
+  const unlisted = digest.folded - digest.findings.length;
+  const lines = [
+    `${digest.severity.toUpperCase()} ${type}: alert digest, ${digest.folded} more alerts folded`,
+    `${digest.alertedOneByOne} ${type} alerts were sent one by one from ${digest.start} to ${digest.end}; ` +
+      `the other ${digest.folded} are folded into this message${unlisted > 0 ? ` (${unlisted} not listed below)` : ''}. ` +
+      `Each is a recorded finding: npx paytia-auditor findings list --type ${type} --since ${digest.start}`,
+  ];
+  return `${lines.join('\n')}\n\n${JSON.stringify({ digest }, null, 2)}`;
 }
 
 /** Two lines: `SEVERITY type: title`, then the description; no control characters. */

@@ -1,8 +1,9 @@
 import { SecretUnavailableError } from '../secrets/cached-secret.js';
 import type { DeliveryStore, WebhookRoute } from '../store/delivery-store.js';
-import { StoreUnavailableError } from '../store/delivery-store.js';
+import { StoreRejectedError, StoreUnavailableError } from '../store/delivery-store.js';
 import type { SignatureVerifier } from './signature.js';
 import type { SourceAllowList } from './source-allow-list.js';
+import { INGEST_ANSWER_DEADLINE_MS } from './timing.js';
 import { matchesAnyToken } from './tokens.js';
 import { deliveryIdFor, eventKeyFor, extractFields, parseBody } from './webhook.js';
 
@@ -38,6 +39,8 @@ export interface ReceiverMetrics {
   duplicate(): void;
   rejected(reason: RejectionReason): void;
   storeFailed(): void;
+  /** The store refused a webhook for good (it can never be stored as sent). */
+  storeRejected(): void;
 }
 
 export interface ReceiverLogger {
@@ -54,18 +57,34 @@ export interface ReceiverDependencies {
   /** Checked only when configured; Paytia's own signing scheme is not published yet. */
   signatureVerifier?: SignatureVerifier;
   maxBodyBytes: number;
+  /**
+   * Past this, the receiver stops waiting for AWS and answers 503 (see `timing.ts`).
+   * @default INGEST_ANSWER_DEADLINE_MS
+   */
+  answerWithinMs?: number;
   clock: () => Date;
   logger: ReceiverLogger;
   metrics: ReceiverMetrics;
 }
 
-/** Headers never stored: credentials of any kind have no business in a delivery record. */
-const UNSTORED_HEADERS = new Set([
-  'authorization',
-  'cookie',
-  'x-api-key',
-  'access-token',
-  'proxy-authorization',
+/**
+ * The only headers stored with a delivery: how the body was framed, and who relayed it from where.
+ * An allow-list, because credentials travel under any name (`x-amz-security-token`,
+ * `x-paytia-signature`, a vendor's `x-…-key`): a header not named here is never stored.
+ */
+export const KEPT_HEADERS: ReadonlySet<string> = new Set([
+  'content-type',
+  'content-length',
+  'content-encoding',
+  'user-agent',
+  'accept',
+  'accept-encoding',
+  'forwarded',
+  'x-forwarded-for',
+  'x-forwarded-proto',
+  'x-forwarded-port',
+  'via',
+  'x-amzn-trace-id',
 ]);
 const MAX_HEADER_VALUE = 2048;
 
@@ -76,7 +95,10 @@ const MAX_HEADER_VALUE = 2048;
  * Answers: 200 stored (also for bodies we cannot parse: they are kept, and refusing them would
  * make Paytia retry for 24 hours); 404 wrong token or route, with no detail; 403 source not
  * allowed; 413 too large; 401 bad signature; 503 when we could not store it or could not check
- * the token, so Paytia tries again. Nothing else answers 5xx.
+ * the token, or AWS did not answer within `answerWithinMs`, so Paytia tries again. A webhook DynamoDB refuses for good (no retry could store
+ * it) answers 200 `{"stored": false}`: Paytia retries every other answer for 24 hours, which
+ * would only repeat the failure; it is logged and counted, and Paytia's own log still holds it
+ * for the auditor. Nothing else answers 5xx.
  */
 export function createWebhookReceiver(deps: ReceiverDependencies) {
   const reject = (reason: RejectionReason, statusCode: number, extra: Record<string, unknown>) => {
@@ -85,8 +107,31 @@ export function createWebhookReceiver(deps: ReceiverDependencies) {
     return bare(statusCode);
   };
 
+  const answerWithinMs = deps.answerWithinMs ?? INGEST_ANSWER_DEADLINE_MS;
+
   return async function receiveWebhook(request: WebhookRequest): Promise<WebhookResponse> {
-    const context = { requestId: request.requestId, sourceIp: request.sourceIp, route: request.route };
+    const context: Record<string, unknown> = {
+      requestId: request.requestId,
+      sourceIp: request.sourceIp,
+      route: request.route,
+    };
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<WebhookResponse>((resolve) => {
+      timer = setTimeout(() => resolve(tooLate(context)), answerWithinMs);
+    });
+    try {
+      // The work goes on after a late answer (a write may still land, and count as a receipt
+      // whose answer was lost); the answer does not wait for it.
+      return await Promise.race([receive(request, context), deadline]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+  async function receive(
+    request: WebhookRequest,
+    context: Record<string, unknown>,
+  ): Promise<WebhookResponse> {
     try {
       if (request.route === undefined) return reject('unknown_route', 404, context);
       if (!deps.sourceAllowList.allows(request.sourceIp)) return reject('source_not_allowed', 403, context);
@@ -105,6 +150,8 @@ export function createWebhookReceiver(deps: ReceiverDependencies) {
       const parsed = parseBody(request.body);
       const fields = extractFields(parsed);
       const deliveryId = deliveryIdFor(request.body, parsed);
+      // From here on, a failure's log line names the delivery.
+      Object.assign(context, { deliveryId, bodyBytes: request.body.length, format: parsed.format });
       const recorded = await deps.store.recordReceipt({
         deliveryId,
         route: request.route,
@@ -124,11 +171,9 @@ export function createWebhookReceiver(deps: ReceiverDependencies) {
       else deps.metrics.stored();
       deps.logger.info(recorded.duplicate ? 'webhook duplicate recorded' : 'webhook stored', {
         ...context,
-        deliveryId,
         referenceId: fields.referenceId,
         transactionId: fields.transactionId,
         cdrId: fields.cdrId,
-        format: parsed.format,
         parsed: parsed.parsed,
         receiptCount: recorded.receiptCount,
       });
@@ -136,10 +181,24 @@ export function createWebhookReceiver(deps: ReceiverDependencies) {
     } catch (error) {
       return failure(error, context);
     }
-  };
+  }
+
+  function tooLate(context: Record<string, unknown>): WebhookResponse {
+    deps.metrics.storeFailed();
+    deps.logger.error('webhook not stored: no answer from AWS in time', { ...context, answerWithinMs });
+    return { ...json(503, { message: 'Service Unavailable' }), headers: retryLater };
+  }
 
   function failure(error: unknown, context: Record<string, unknown>): WebhookResponse {
     // Details go to the log; the answer is fixed text. Paytia retries any non-2xx answer.
+    if (error instanceof StoreRejectedError) {
+      deps.metrics.storeRejected();
+      deps.logger.error('webhook not stored: the store refused it for good', {
+        ...context,
+        error: describe(error),
+      });
+      return json(200, { received: true, stored: false, deliveryId: context.deliveryId });
+    }
     if (error instanceof StoreUnavailableError) {
       deps.metrics.storeFailed();
       deps.logger.error('webhook not stored: store unavailable', { ...context, error: describe(error) });
@@ -171,7 +230,7 @@ function bare(statusCode: number): WebhookResponse {
 function keptHeaders(headers: Readonly<Record<string, string>>): Record<string, string> {
   const kept: Record<string, string> = {};
   for (const [name, value] of Object.entries(headers)) {
-    if (!UNSTORED_HEADERS.has(name)) kept[name] = value.slice(0, MAX_HEADER_VALUE);
+    if (KEPT_HEADERS.has(name)) kept[name] = value.slice(0, MAX_HEADER_VALUE);
   }
   return kept;
 }

@@ -47,69 +47,171 @@ function parseJson(text: string): ParsedBody | undefined {
   } catch {
     return undefined;
   }
-  // Kept, but not read: canonicalising absurdly deep data would recurse past the stack.
-  if (nestingDepth(value) > MAX_JSON_DEPTH) return { format: 'json', parsed: false, value: undefined };
-  return { format: 'json', parsed: true, value, canonical: canonicalJson(value) + numberLiteralsOf(trimmed) };
+  const canonical = canonicalJsonText(trimmed);
+  // Kept, but not read: nested deeper than any webhook, or naming a key twice. Readers disagree on
+  // a repeated key (JSON.parse keeps the last value, others the first), so such a body has no
+  // single meaning to extract fields from, and must not share an id with either reading.
+  if (canonical === undefined) return { format: 'json', parsed: false, value: undefined };
+  return { format: 'json', parsed: true, value, canonical };
 }
 
 /** Deeper JSON than any webhook needs; such a body is kept as opaque bytes. */
 export const MAX_JSON_DEPTH = 64;
 
-/** How deeply arrays and objects nest, measured without recursion. */
-function nestingDepth(root: unknown): number {
-  let deepest = 0;
-  const stack: Array<[unknown, number]> = [[root, 0]];
-  while (stack.length > 0) {
-    const [value, depth] = stack.pop() as [unknown, number];
-    if (value === null || typeof value !== 'object') continue;
-    if (depth + 1 > deepest) deepest = depth + 1;
-    if (deepest > MAX_JSON_DEPTH) return deepest;
-    for (const child of Object.values(value)) stack.push([child, depth + 1]);
-  }
-  return deepest;
+/** An array or object being read: its items, or its members with their decoded keys. */
+interface OpenContainer {
+  array: boolean;
+  items: string[];
+  members: Array<{ key: string; text: string }>;
+  keys: Set<string>;
+  /** In an object, the key read whose value comes next (raw, as written, and decoded). */
+  key?: { raw: string; decoded: string };
 }
 
-const JSON_STRING_OR_NUMBER = /"(?:[^"\\]|\\.)*"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/g;
+const byKey = (a: { key: string }, b: { key: string }) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
 
 /**
- * The number literals of a JSON text, sorted, as a suffix for its canonical form. `JSON.parse`
- * rounds numbers (`12345678901234567891` and `…890` parse alike, `1e400` becomes Infinity), so
- * the parsed value alone could give two different webhooks one id. Sorting keeps the suffix
- * independent of key order; bodies without numbers get no suffix.
+ * The canonical form of a JSON text that `JSON.parse` accepted: members of every object sorted by
+ * key, whitespace dropped, and every string, number and literal exactly as written. It differs
+ * from the text only in whitespace and member order, so two bodies that differ in anything else
+ * never share it: `1.0` is not `1`, `"\u0041"` is not `"A"`, and numbers `JSON.parse` would
+ * round (`12345678901234567891`, `1e400`) keep every digit. Undefined when an object names a key
+ * twice or the text nests deeper than MAX_JSON_DEPTH.
+ *
+ * One pass, no recursion: each value's text is copied once per enclosing level (at most
+ * MAX_JSON_DEPTH), and each object's members are sorted once, so any body up to MAX_BODY_BYTES
+ * costs about the same per byte whatever its shape.
+ *
+ * For data that JSON.stringify writes alike (plain strings, numbers in their shortest form) this
+ * is exactly `canonicalJson` of the parsed value, which is what keeps a form body and the JSON
+ * object of its fields on one id. The sorted number literals are appended, as they were before
+ * the literals were kept in place, so that deliveries stored earlier keep their ids.
  */
-function numberLiteralsOf(json: string): string {
-  const literals = (json.match(JSON_STRING_OR_NUMBER) ?? []).filter((token) => !token.startsWith('"'));
-  return literals.length === 0 ? '' : `\nnumbers:${literals.sort().join(',')}`;
+function canonicalJsonText(json: string): string | undefined {
+  const open: OpenContainer[] = [];
+  const numbers: string[] = [];
+  let root = '';
+  const emit = (text: string) => {
+    const container = open[open.length - 1];
+    if (container === undefined) root = text;
+    else if (container.array) container.items.push(text);
+    else if (container.key !== undefined) {
+      container.members.push({ key: container.key.decoded, text: `${container.key.raw}:${text}` });
+      container.key = undefined;
+    }
+  };
+
+  let at = 0;
+  while (at < json.length) {
+    const char = json[at] as string;
+    if (char === '{' || char === '[') {
+      if (open.length === MAX_JSON_DEPTH) return undefined;
+      open.push({ array: char === '[', items: [], members: [], keys: new Set() });
+      at++;
+    } else if (char === '}' || char === ']') {
+      const container = open.pop() as OpenContainer;
+      emit(
+        container.array
+          ? `[${container.items.join(',')}]`
+          : `{${container.members
+              .sort(byKey)
+              .map((member) => member.text)
+              .join(',')}}`,
+      );
+      at++;
+    } else if (char === '"') {
+      const end = closingQuote(json, at);
+      const raw = json.slice(at, end + 1);
+      at = end + 1;
+      const container = open[open.length - 1];
+      if (container !== undefined && !container.array && container.key === undefined) {
+        const decoded = raw.includes('\\') ? (JSON.parse(raw) as string) : raw.slice(1, -1);
+        if (container.keys.has(decoded)) return undefined;
+        container.keys.add(decoded);
+        container.key = { raw, decoded };
+      } else emit(raw);
+    } else if (char === 't' || char === 'n') {
+      emit(json.slice(at, at + 4));
+      at += 4;
+    } else if (char === 'f') {
+      emit('false');
+      at += 5;
+    } else if (char === '-' || (char >= '0' && char <= '9')) {
+      let end = at + 1;
+      while (end < json.length && NUMBER_CHARACTERS.has(json[end] as string)) end++;
+      const literal = json.slice(at, end);
+      numbers.push(literal);
+      emit(literal);
+      at = end;
+    } else at++; // whitespace, `,` and `:`: the containers already say where they belong
+  }
+  return numbers.length === 0 ? root : `${root}\nnumbers:${numbers.sort().join(',')}`;
+}
+
+const NUMBER_CHARACTERS = new Set('0123456789.eE+-');
+
+/** The index of the quote that closes the string opening at `start`: one not escaped by a backslash. */
+function closingQuote(json: string, start: number): number {
+  let quote = json.indexOf('"', start + 1);
+  for (;;) {
+    if (quote === -1) return json.length; // not JSON.parse's text: end the scan rather than loop
+    let backslashes = 0;
+    while (json[quote - 1 - backslashes] === '\\') backslashes++;
+    if (backslashes % 2 === 0) return quote;
+    quote = json.indexOf('"', quote + 1);
+  }
 }
 
 function parseForm(text: string): ParsedBody | undefined {
   const trimmed = text.trim();
   if (!FORM_BODY.test(trimmed)) return undefined;
-  // A Map, not an object literal: a field named `__proto__` must stay a field.
+  // A Map, not an object literal: a field named `__proto__` must stay a field. A repeated key
+  // collects its values in place (copying the array on every repeat would be quadratic).
   const fields = new Map<string, string | string[]>();
   for (const [key, value] of new URLSearchParams(trimmed)) {
     const seen = fields.get(key);
-    fields.set(key, seen === undefined ? value : Array.isArray(seen) ? [...seen, value] : [seen, value]);
+    if (seen === undefined) fields.set(key, value);
+    else if (Array.isArray(seen)) seen.push(value);
+    else fields.set(key, [seen, value]);
   }
   const value = Object.fromEntries(fields);
-  return { format: 'form', parsed: true, value, canonical: canonicalJson(value) };
+  // The fields name the delivery only when they are exactly what was sent. A malformed escape
+  // (`%ZZ`, or bytes that are not UTF-8) is read as a guess (kept as written, or as U+FFFD) that
+  // other bodies share, so such a body is identified by its exact bytes instead.
+  return {
+    format: 'form',
+    parsed: true,
+    value,
+    canonical: wellEncoded(trimmed) ? canonicalJson(value) : undefined,
+  };
 }
 
-/** JSON with object keys sorted at every depth: equal data, equal text. */
-export function canonicalJson(value: unknown): string {
-  return JSON.stringify(sortKeys(value));
-}
-
-function sortKeys(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(sortKeys);
-  if (value !== null && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.keys(value)
-        .sort()
-        .map((key) => [key, sortKeys((value as Record<string, unknown>)[key])]),
-    );
+/** True when every percent-escape is well formed and the bytes they spell are UTF-8. */
+function wellEncoded(form: string): boolean {
+  if (!form.includes('%')) return true;
+  try {
+    decodeURIComponent(form);
+    return true;
+  } catch {
+    return false;
   }
-  return value;
+}
+
+/**
+ * JSON with object keys sorted at every depth (by UTF-16 code units, as `Array.prototype.sort`
+ * does): equal data, equal text. Written out by hand rather than through `JSON.stringify` of a
+ * sorted copy, because objects list integer-like keys first whatever order they were added in.
+ */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const record = value as Record<string, unknown>;
+    const members = Object.keys(record)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonicalJson(record[key])}`);
+    return `{${members.join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
 }
 
 /**

@@ -13,7 +13,7 @@ export interface DeliveryReceipt {
   /** The exact bytes received (base64 already decoded). */
   body: Uint8Array;
   contentType?: string;
-  /** Request headers worth keeping, lower-case names, credentials removed. */
+  /** Request headers worth keeping (an allow-list: never a credential), lower-case names. */
   headers: Record<string, string>;
   format: BodyFormat;
   parsed: boolean;
@@ -36,4 +36,12 @@ export interface DeliveryStore {
 /** The store could not durably record a receipt; the sender must try again. */
 export class StoreUnavailableError extends Error {
   override readonly name = 'StoreUnavailableError';
+}
+
+/**
+ * The store refused the receipt in a way no retry can change (DynamoDB's validation, an item over
+ * its size limit): the sender must not be asked to try again.
+ */
+export class StoreRejectedError extends Error {
+  override readonly name = 'StoreRejectedError';
 }

@@ -1,8 +1,9 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { LocalStackDescriptor } from '../../local/descriptor.js';
 import { localDynamoDbClient } from '../../local/dynamodb.js';
 import { printed, type RunningCommand, runNpm } from '../support/npm-start.js';
 
@@ -32,6 +33,16 @@ async function scanDeliveries(endpoint: string, tableName: string) {
   } finally {
     client.destroy();
   }
+}
+
+/** Every file and directory under `root` (itself included), with its permission bits. */
+function modesUnder(root: string): Array<{ path: string; mode: number; directory: boolean }> {
+  const found = [{ path: root, mode: statSync(root).mode & 0o777, directory: true }];
+  for (const entry of readdirSync(root, { withFileTypes: true, recursive: true })) {
+    const path = join(entry.parentPath, entry.name);
+    found.push({ path, mode: statSync(path).mode & 0o777, directory: entry.isDirectory() });
+  }
+  return found;
 }
 
 function post(url: string, body: string, contentType?: string) {
@@ -123,6 +134,31 @@ describe('npm start: the local receiver as a user runs it', () => {
     expect(stageItem?.paymentStage).toEqual({ S: 'amount_verify' });
   });
 
+  it("runs a function on the local invoke route only for the stack's own secret, kept in a private descriptor", async () => {
+    // Prepare
+    const descriptorPath = freshPorts.PAYTIA_LOCAL_DESCRIPTOR;
+    const descriptor = JSON.parse(readFileSync(descriptorPath, 'utf8')) as LocalStackDescriptor;
+    const invoke = (authorization?: string) =>
+      fetch(`${descriptor.invokeUrl}audit`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
+        body: '{"mode":"audit"}',
+      });
+
+    // Act
+    const anonymous = await invoke();
+    const wrong = await invoke(`Bearer ${descriptor.invokeSecret.slice(1)}x`);
+    const asTheStack = await invoke(`Bearer ${descriptor.invokeSecret}`);
+
+    // Assess
+    expect(statSync(descriptorPath).mode & 0o777).toBe(0o600);
+    expect(anonymous.status).toBe(401);
+    expect(wrong.status).toBe(401);
+    expect(await wrong.text()).not.toContain(descriptor.invokeSecret);
+    expect(asTheStack.status).toBe(200);
+    expect(await asTheStack.json()).toMatchObject({ audited: expect.any(Number) });
+  });
+
   it('stops cleanly on Ctrl-C, releasing its ports', async () => {
     await receiver.interrupt();
     expect(receiver.output()).toContain('SIGINT received, stopping.');
@@ -156,16 +192,27 @@ describe('npm start: keeping data with LOCAL_DATA_DIR', () => {
       (await post(firstUrl, '{"reference_id":"R-KEPT","status":"completed"}', 'application/json')).status,
     ).toBe(200);
     await running.interrupt();
+    const firstRun = modesUnder(dataDir);
+    // As an earlier version left them: readable by everyone.
+    for (const { path } of firstRun) chmodSync(path, 0o755);
 
     // Act
     running = runNpm(['start'], { ...freshPorts, LOCAL_DATA_DIR: dataDir });
     const output = await running.waitFor(READY);
 
     // Assess
+    expect(modesUnder(dataDir).filter(({ mode, directory }) => mode !== (directory ? 0o700 : 0o600))).toEqual(
+      [],
+    );
     const secondUrl = printed(output, 'webhook_url');
     expect(secondUrl.split('/').pop()).toBe(firstUrl.split('/').pop());
     const items = await scanDeliveries(printed(output, 'DynamoDB endpoint'), 'paytia-webhooks');
     expect(items.map((item) => item.referenceId?.S)).toEqual(['R-KEPT']);
+    // The first run wrote the token, the Paytia credentials and the table, readable by the owner only.
+    expect(firstRun.map(({ path }) => path.slice(dataDir.length))).toEqual(
+      expect.arrayContaining(['/secrets.json', '/dynamodb']),
+    );
+    expect(firstRun.filter(({ mode, directory }) => mode !== (directory ? 0o700 : 0o600))).toEqual([]);
   });
 });
 

@@ -207,17 +207,26 @@ describe('audit function', () => {
         PAYTIA_CLOCK_TOLERANCE_MINUTES: '120',
         AUDIT_PENDING_LIMIT_HOURS: '24',
         WEBHOOK_TOKEN_SECRET_ID: { Ref: webhookTokenSecretId() },
+        ALERT_STORM_THRESHOLD: '10',
+        ALERT_STORM_WINDOW_SECONDS: '3600',
       },
     });
   });
 
   it('passes the settle delay and retention from the stack and every tunable from the construct', () => {
-    synth({ auditSettleSeconds: 300, retentionDays: 30 }).hasResourceProperties('AWS::Lambda::Function', {
+    synth({
+      auditSettleSeconds: 300,
+      retentionDays: 30,
+      alertStormThreshold: 5,
+      alertStormWindowMinutes: 15,
+    }).hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
         Variables: Match.objectLike({
           POWERTOOLS_SERVICE_NAME: 'audit',
           AUDIT_SETTLE_SECONDS: '300',
           RETENTION_DAYS: '30',
+          ALERT_STORM_THRESHOLD: '5',
+          ALERT_STORM_WINDOW_SECONDS: '900',
         }),
       },
     });
@@ -248,6 +257,7 @@ describe('audit function', () => {
     [{ concurrency: 0 }, /Audit: .*AUDIT_CONCURRENCY/],
     [{ batchSize: 20_000 }, /Audit: .*AUDIT_BATCH_SIZE/],
     [{ retentionDays: 0 }, /Audit: .*RETENTION_DAYS/],
+    [{ alertStormThreshold: 0 }, /Audit: .*ALERT_STORM_THRESHOLD/],
     [{ verificationWindowMinutes: 0 }, /Audit: .*AUDIT_VERIFICATION_WINDOW_SECONDS/],
     [{ paytiaBaseUrl: 'accounts.pay729.net' }, /Audit: .*PAYTIA_BASE_URL/],
     [{ sweepMaxWindowHours: 1, sweepRateMinutes: 120 }, /sweepRateMinutes \(120\) must not exceed/],

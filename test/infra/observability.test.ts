@@ -3,6 +3,7 @@ import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { METRIC_NAMESPACE, METRICS, REJECTION_REASONS } from '../../infra/constructs/dashboard.js';
+import { ACCESS_LOG_FIELDS, ACCESS_LOG_METRICS } from '../../infra/constructs/webhook-ingest.js';
 import { PaytiaWebhookStack, type PaytiaWebhookStackProps } from '../../infra/paytia-webhook-stack.js';
 import { FINDING_TYPES } from '../../shared/audit/findings.js';
 
@@ -119,8 +120,15 @@ describe('dashboard', () => {
     ]);
   });
 
-  it('splits rejections by every reason the receiver reports', () => {
-    const reasons = metricsOf('Webhooks rejected, by reason').map((m) => {
+  it('splits rejections by every reason the receiver reports, beside the requests API Gateway throttled', () => {
+    const [throttled, ...byReason] = metricsOf('Webhooks rejected, by reason').reverse();
+    expect(throttled).toEqual({
+      namespace: ACCESS_LOG_METRICS.namespace,
+      name: ACCESS_LOG_METRICS.throttled,
+      dimensions: {},
+      stat: 'Sum',
+    });
+    const reasons = byReason.reverse().map((m) => {
       expect(m).toMatchObject({ name: 'WebhookRejected', stat: 'Sum' });
       expect(m.dimensions.service).toBe('ingest-webhook');
       return m.dimensions.reason;
@@ -140,6 +148,7 @@ describe('dashboard', () => {
     expect(metricsOf('Ingest 5xx and failed writes').map((m) => [m.namespace, m.name])).toEqual([
       ['AWS/ApiGateway', '5xx'],
       ['PaytiaWebhooks', 'WebhookStoreFailed'],
+      ['PaytiaWebhooks', 'WebhookStoreRejected'],
       ['AWS/Lambda', 'Errors'],
       ['AWS/Lambda', 'Throttles'],
     ]);
@@ -235,7 +244,7 @@ describe('dashboard', () => {
   it('lists every alarm of the stack with its state', () => {
     const listed = widget('Alarms').properties.alarms ?? [];
     const alarms = idsOf('AWS::CloudWatch::Alarm');
-    expect(alarms).toHaveLength(7);
+    expect(alarms).toHaveLength(7 + Object.keys(REJECTION_REASONS).length + 2);
     expect(listed.map((arn) => arn.replace(/^<<|>>$/g, '')).sort()).toEqual(alarms.sort());
   });
 });
@@ -262,18 +271,96 @@ describe('alarms', () => {
     });
   });
 
+  it('alarm on a spike of rejections, one alarm per reason, at the threshold the deploy sets', () => {
+    const byReason = (from: Template) =>
+      Object.values(
+        from.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'WebhookRejected' } }),
+      )
+        .map((alarm) => alarm.Properties)
+        .map((alarm) => ({
+          reason: (alarm.Dimensions as Array<{ Name: string; Value: string }>).find(
+            (d) => d.Name === 'reason',
+          )?.Value,
+          service: (alarm.Dimensions as Array<{ Name: string; Value: string }>).find(
+            (d) => d.Name === 'service',
+          )?.Value,
+          threshold: alarm.Threshold,
+          period: alarm.Period,
+          statistic: alarm.Statistic,
+        }));
+    expect(byReason(template)).toEqual(
+      Object.keys(REJECTION_REASONS).map((reason) => ({
+        reason,
+        service: 'ingest-webhook',
+        threshold: 25,
+        period: 300,
+        statistic: 'Sum',
+      })),
+    );
+    expect(byReason(synth({ rejectionAlarmThreshold: 500 })).map((alarm) => alarm.threshold)).toEqual(
+      Object.keys(REJECTION_REASONS).map(() => 500),
+    );
+  });
+
+  it('counts 429s from the access log and alarms on the first one, or at the threshold the deploy sets', () => {
+    const [logGroup] = Object.entries(resources).find(
+      ([id, resource]) => resource.Type === 'AWS::Logs::LogGroup' && id.startsWith('ingestaccesslogs'),
+    ) ?? [undefined];
+    expect(logGroup).toBeDefined();
+    template.hasResourceProperties('AWS::Logs::MetricFilter', {
+      LogGroupName: { Ref: logGroup },
+      FilterPattern: '{ $.status = "429" }',
+      MetricTransformations: [
+        {
+          MetricNamespace: ACCESS_LOG_METRICS.namespace,
+          MetricName: ACCESS_LOG_METRICS.throttled,
+          MetricValue: '1',
+        },
+      ],
+    });
+    // The access log writes the status as text (a JSON string), which is what the filter matches.
+    expect(ACCESS_LOG_FIELDS.status).toBe('$context.status');
+    const throttledAlarm = (from: Template) =>
+      Object.values(
+        from.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'Throttled' } }),
+      )[0]?.Properties;
+    expect(throttledAlarm(template)).toMatchObject({
+      Namespace: ACCESS_LOG_METRICS.namespace,
+      Statistic: 'Sum',
+      Period: 300,
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+    });
+    expect(throttledAlarm(synth({ throttledAlarmThreshold: 20 }))?.Threshold).toBe(20);
+  });
+
+  it('alarms on any webhook DynamoDB refused for good', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: METRIC_NAMESPACE,
+      MetricName: 'WebhookStoreRejected',
+      Dimensions: [{ Name: 'service', Value: 'ingest-webhook' }],
+      Threshold: 1,
+      Period: 300,
+    });
+  });
+
   it('all notify the alert topic, going into alarm and back, and point at a runbook', () => {
     const [topic] = idsOf('AWS::SNS::Topic');
     const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
-    expect(alarms.map((alarm) => alarm.Properties.MetricName).sort()).toEqual([
-      '5xx',
-      'ApproximateNumberOfMessagesVisible',
-      'Errors',
-      'Errors',
-      'FindingsRaised',
-      'OldestPendingAge',
-      'TokenLifetimeRemaining',
-    ]);
+    expect(alarms.map((alarm) => alarm.Properties.MetricName).sort()).toEqual(
+      [
+        '5xx',
+        'ApproximateNumberOfMessagesVisible',
+        'Errors',
+        'Errors',
+        'FindingsRaised',
+        'OldestPendingAge',
+        'Throttled',
+        'TokenLifetimeRemaining',
+        'WebhookStoreRejected',
+        ...Object.keys(REJECTION_REASONS).map(() => 'WebhookRejected'),
+      ].sort(),
+    );
     for (const alarm of alarms) {
       expect(alarm.Properties.AlarmActions).toEqual([{ Ref: topic }]);
       expect(alarm.Properties.OKActions).toEqual([{ Ref: topic }]);

@@ -3,6 +3,10 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { PaytiaWebhookStack, type PaytiaWebhookStackProps } from '../../infra/paytia-webhook-stack.js';
 import { readSettings } from '../../infra/settings.js';
+import {
+  API_GATEWAY_INTEGRATION_TIMEOUT_MS,
+  INGEST_FUNCTION_TIMEOUT_MS,
+} from '../../shared/ingest/timing.js';
 import { createTableInput } from '../../shared/store/table-design.js';
 
 /** Synthesises the stack without bundling assets (about 150 ms instead of a bundle per function). */
@@ -53,6 +57,15 @@ describe('webhook HTTP API', () => {
     });
   });
 
+  it('waits for the ingest function as long as the time budget says, and it times out first', () => {
+    // The arithmetic is in shared/ingest/timing.ts and its unit test; this holds the stack to it.
+    template.hasResourceProperties('AWS::ApiGatewayV2::Integration', {
+      TimeoutInMillis: API_GATEWAY_INTEGRATION_TIMEOUT_MS,
+    });
+    const [fn] = Object.values(ingestFunction());
+    expect(fn?.Properties.Timeout * 1000).toBe(INGEST_FUNCTION_TIMEOUT_MS);
+  });
+
   it('throttles the stage with the default rate and burst', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
       StageName: '$default',
@@ -77,7 +90,7 @@ describe('ingest function', () => {
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
       TracingConfig: { Mode: 'Active' },
-      Timeout: 10,
+      Timeout: INGEST_FUNCTION_TIMEOUT_MS / 1000,
       LoggingConfig: { LogFormat: 'JSON', LogGroup: Match.anyValue() },
       Environment: {
         Variables: Match.objectLike({
@@ -117,7 +130,7 @@ describe('ingest function', () => {
     });
   });
 
-  it('may do exactly four things: update a delivery item, read its token secret, write its logs, send traces', () => {
+  it('may do exactly four things: update and read a delivery item, read its token secret, write its logs, send traces', () => {
     const statements = statementsOf(template, 'ingestingestwebhookrole');
     const [fn] = Object.values(ingestFunction());
     const [secret] = Object.keys(
@@ -132,7 +145,7 @@ describe('ingest function', () => {
     const [table] = Object.keys(template.findResources('AWS::DynamoDB::GlobalTable'));
     expect(grants).toEqual(
       expect.arrayContaining([
-        { actions: ['dynamodb:UpdateItem'], resource: { 'Fn::GetAtt': [table, 'Arn'] } },
+        { actions: ['dynamodb:GetItem', 'dynamodb:UpdateItem'], resource: { 'Fn::GetAtt': [table, 'Arn'] } },
         { actions: ['secretsmanager:GetSecretValue'], resource: { Ref: secret } },
         {
           actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
@@ -249,6 +262,10 @@ describe('deploy settings', () => {
       sweepRateMinutes: 60,
       auditSettleSeconds: 120,
       backlogAgeAlarmMinutes: 45,
+      rejectionAlarmThreshold: 25,
+      throttledAlarmThreshold: 1,
+      alertStormThreshold: 10,
+      alertStormWindowMinutes: 60,
       logLevel: 'INFO',
       logRetention: 365,
     });

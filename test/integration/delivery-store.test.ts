@@ -1,8 +1,21 @@
 import { GetItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createWebhookReceiver, type WebhookRequest } from '../../shared/ingest/receive-webhook.js';
+import { dynamoDbItemSize } from '../../bench/dynamodb-item-size.js';
+import { MAX_BODY_BYTES_CEILING } from '../../shared/ingest/config.js';
+import {
+  createWebhookReceiver,
+  KEPT_HEADERS,
+  type ReceiverLogger,
+  type ReceiverMetrics,
+  type WebhookRequest,
+} from '../../shared/ingest/receive-webhook.js';
 import { parseSourceAllowList } from '../../shared/ingest/source-allow-list.js';
-import { dynamoDbDeliveryStore } from '../../shared/store/dynamodb-delivery-store.js';
+import { StoreRejectedError } from '../../shared/store/delivery-store.js';
+import {
+  dynamoDbDeliveryStore,
+  FIRST_RECEIPTS_KEPT,
+  LATEST_RECEIPTS_KEPT,
+} from '../../shared/store/dynamodb-delivery-store.js';
 import { deliveryKey, TABLE } from '../../shared/store/table-design.js';
 import { startTestTable } from '../support/local-dynamodb.js';
 
@@ -10,23 +23,26 @@ const TOKEN = 'integration-token-0123456789';
 let table: Awaited<ReturnType<typeof startTestTable>>;
 let now = new Date('2026-04-23T10:30:00.000Z');
 
-const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
+const silent: ReceiverLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
 const noMetrics = {
   stored: () => undefined,
   duplicate: () => undefined,
   rejected: () => undefined,
   storeFailed: () => undefined,
+  storeRejected: () => undefined,
 };
 
-function receiver() {
+function receiver(
+  options: { maxBodyBytes?: number; metrics?: ReceiverMetrics; logger?: typeof silent } = {},
+) {
   return createWebhookReceiver({
     store: dynamoDbDeliveryStore({ client: table.client, tableName: table.tableName, retentionDays: 400 }),
     acceptedTokens: async () => [TOKEN],
     sourceAllowList: parseSourceAllowList(''),
-    maxBodyBytes: 262_144,
+    maxBodyBytes: options.maxBodyBytes ?? 262_144,
     clock: () => now,
-    logger: silent,
-    metrics: noMetrics,
+    logger: options.logger ?? silent,
+    metrics: options.metrics ?? noMetrics,
   });
 }
 
@@ -306,5 +322,174 @@ describe('delivery store on the DynamoDB API (dynalite)', () => {
 
     // Assess
     expect(response.statusCode).toBe(200);
+  });
+});
+
+describe('delivery items stay bounded however many receipts they take', () => {
+  /** DynamoDB's item size limit. */
+  const MAX_ITEM_BYTES = 400 * 1024;
+  const longest = {
+    /** The longest form of an IPv6 address. */
+    sourceIp: (i: number) => `2001:0db8:85a3:0000:0000:8a2e:${String(i).padStart(4, '0')}:7334`,
+    requestId: (i: number) => `R${String(i).padStart(63, '0')}`,
+  };
+
+  it('keeps the first and the latest receipts of a body at the size ceiling, counts every one, and stays under 400 KB', async () => {
+    // Prepare: the largest body allowed, every kept header at its longest, long ids and addresses.
+    const receive = receiver({ maxBodyBytes: MAX_BODY_BYTES_CEILING });
+    const text = `{"reference_id":"R-ceiling","status":"completed","pad":"`;
+    const body = Buffer.from(`${text}${'x'.repeat(MAX_BODY_BYTES_CEILING - text.length - 2)}"}`);
+    const headers = Object.fromEntries([...KEPT_HEADERS].map((name) => [name, 'h'.repeat(4000)]));
+    const receipts = FIRST_RECEIPTS_KEPT + 5 * LATEST_RECEIPTS_KEPT + 3;
+    const statuses: number[] = [];
+    let deliveryId = '';
+
+    // Act
+    for (let i = 0; i < receipts; i++) {
+      now = new Date(Date.UTC(2026, 3, 23, 11, 0, i));
+      const response = await receive(
+        request(body, { requestId: longest.requestId(i), sourceIp: longest.sourceIp(i), headers }),
+      );
+      statuses.push(response.statusCode);
+      deliveryId = JSON.parse(response.body).deliveryId;
+    }
+
+    // Assess
+    expect(body.length).toBe(MAX_BODY_BYTES_CEILING);
+    expect(new Set(statuses)).toEqual(new Set([200]));
+    const item = await storedItem(deliveryId);
+    expect(item.receiptCount).toEqual({ N: String(receipts) });
+    const firstIds = Array.from({ length: FIRST_RECEIPTS_KEPT }, (_, i) => longest.requestId(i));
+    expect(item.requestIds?.SS?.sort()).toEqual(firstIds);
+    expect(item.sourceIps?.SS).toHaveLength(FIRST_RECEIPTS_KEPT);
+    const latest = (item.latestReceipts?.L ?? []).map((entry) => entry.S);
+    expect(latest.length).toBeGreaterThanOrEqual(LATEST_RECEIPTS_KEPT);
+    expect(latest.length).toBeLessThanOrEqual(2 * LATEST_RECEIPTS_KEPT);
+    const last = receipts - 1;
+    expect(latest.at(-1)).toBe(
+      `${new Date(Date.UTC(2026, 3, 23, 11, 0, last)).toISOString()} ${longest.requestId(last)} ${longest.sourceIp(last)}`,
+    );
+    expect(item.lastRequestId).toEqual({ S: longest.requestId(last) });
+    expect(dynamoDbItemSize(item)).toBeLessThan(MAX_ITEM_BYTES);
+  });
+
+  it('counts every one of 80 identical posts at once, past the kept receipts, exactly once', async () => {
+    // Prepare
+    const receive = receiver();
+    const body = '{"transaction_id":"txn_flood","status":"completed"}';
+
+    // Act
+    const responses = await Promise.all(
+      Array.from({ length: 80 }, (_, i) => receive(request(body, { requestId: `req-flood-${i}` }))),
+    );
+
+    // Assess
+    expect(responses.map((response) => response.statusCode)).toEqual(Array(80).fill(200));
+    const answers = responses.map((response) => JSON.parse(response.body));
+    expect(answers.filter((answer) => !answer.duplicate)).toHaveLength(1);
+    const item = await storedItem(answers[0].deliveryId);
+    expect(item.receiptCount).toEqual({ N: '80' });
+    expect(item.requestIds?.SS).toHaveLength(FIRST_RECEIPTS_KEPT);
+    expect(item.latestReceipts?.L?.length).toBeLessThanOrEqual(2 * LATEST_RECEIPTS_KEPT);
+  });
+
+  it('counts a write once when the SDK retries it after its answer was lost, past the kept receipts', async () => {
+    // Prepare: a delivery past its kept receipts, then one receipt written twice, as the SDK would.
+    const store = dynamoDbDeliveryStore({
+      client: table.client,
+      tableName: table.tableName,
+      retentionDays: 400,
+    });
+    const receive = receiver();
+    const body = '{"transaction_id":"txn_lost_late","status":"completed"}';
+    let deliveryId = '';
+    for (let i = 0; i < FIRST_RECEIPTS_KEPT + 3; i++) {
+      deliveryId = JSON.parse((await receive(request(body, { requestId: `req-late-${i}` }))).body).deliveryId;
+    }
+    const receipt = {
+      deliveryId,
+      route: 'webhook_url' as const,
+      receivedAt: now,
+      sourceIp: '203.0.113.99',
+      requestId: 'req-late-retried',
+      body: Buffer.from(body),
+      headers: {},
+      format: 'json' as const,
+      parsed: true,
+      fields: { transactionId: 'txn_lost_late', status: 'completed' },
+    };
+
+    // Act
+    const first = await store.recordReceipt(receipt);
+    const again = await store.recordReceipt(receipt);
+
+    // Assess
+    const count = FIRST_RECEIPTS_KEPT + 4;
+    expect(first).toEqual({ duplicate: true, receiptCount: count });
+    expect(again).toEqual({ duplicate: true, receiptCount: count });
+    expect((await storedItem(deliveryId)).receiptCount).toEqual({ N: String(count) });
+  });
+});
+
+describe('a webhook DynamoDB refuses for good', () => {
+  it('is a StoreRejectedError from the store, not a transient failure', async () => {
+    // Prepare: an item over DynamoDB's 400 KB limit (the receiver's ceiling keeps real ones under).
+    const store = dynamoDbDeliveryStore({
+      client: table.client,
+      tableName: table.tableName,
+      retentionDays: 400,
+    });
+
+    // Act
+    const act = store.recordReceipt({
+      deliveryId: 'f'.repeat(64),
+      route: 'webhook_url',
+      receivedAt: now,
+      sourceIp: '203.0.113.10',
+      requestId: 'req-oversized',
+      body: Buffer.alloc(420_000, 0x41),
+      headers: {},
+      format: 'text',
+      parsed: false,
+      fields: {},
+    });
+
+    // Assess
+    await expect(act).rejects.toThrow(StoreRejectedError);
+    await expect(act).rejects.toThrow(/ValidationException/);
+  });
+
+  it('is answered 200 "not stored", so Paytia stops retrying, and is logged and counted', async () => {
+    // Prepare: a receiver configured past what an item can hold.
+    const errors: Array<{ message: string; extra: Record<string, unknown> }> = [];
+    let storeRejected = 0;
+    const receive = receiver({
+      maxBodyBytes: 500_000,
+      logger: { ...silent, error: (message, extra) => void errors.push({ message, extra }) },
+      metrics: { ...noMetrics, storeRejected: () => void storeRejected++ },
+    });
+
+    // Act
+    const response = await receive(request(Buffer.alloc(420_000, 0x42), { requestId: 'req-too-big' }));
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+    const answer = JSON.parse(response.body);
+    expect(answer).toEqual({
+      received: true,
+      stored: false,
+      deliveryId: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
+    expect(storeRejected).toBe(1);
+    expect(errors).toEqual([
+      {
+        message: 'webhook not stored: the store refused it for good',
+        extra: expect.objectContaining({
+          deliveryId: answer.deliveryId,
+          bodyBytes: 420_000,
+          requestId: 'req-too-big',
+        }),
+      },
+    ]);
   });
 });

@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalHttpApi, startLocalHttpApi } from '../../local/http-api.js';
+import { rawHttpClient } from '../support/raw-http.js';
 
 const seen: APIGatewayProxyEventV2[] = [];
 let api: LocalHttpApi;
@@ -124,6 +125,28 @@ describe('local HTTP API stand-in', () => {
     const response = await fetch(`${api.url}/hooks/t/broken`, { method: 'POST' });
     expect(response.status).toBe(500);
     expect(await response.text()).toBe('{"message":"Internal Server Error"}');
+  });
+
+  it('closes a kept-alive connection after a 413, so the next request goes on a new one and is answered', async () => {
+    // Prepare: a client that keeps connections alive, as a webhook sender does.
+    const client = rawHttpClient(api.url, { maxSockets: 1, timeoutMs: 10_000 });
+    try {
+      // Act
+      const tooLarge = await client.send({
+        method: 'POST',
+        path: '/hooks/t',
+        headers: { connection: 'keep-alive' },
+        body: Buffer.alloc(10 * 1024 * 1024 + 1),
+      });
+      const next = await client.send({ method: 'POST', path: '/hooks/t', body: Buffer.from('{}') });
+
+      // Assess
+      expect(tooLarge.status).toBe(413);
+      expect(tooLarge.headers.connection).toBe('close');
+      expect(next.status).toBe(201);
+    } finally {
+      client.close();
+    }
   });
 
   it('refuses payloads over API Gateway’s 10 MB limit with 413', async () => {

@@ -1,6 +1,7 @@
 /**
- * Fuzz: generated requests (methods, paths, tokens, headers, bodies, encodings, sizes, chunked or
- * not) over real HTTP to the deployed ingest handler module (middy, Powertools, the real AWS SDK
+ * Fuzz: generated requests (methods, paths, tokens, headers, bodies, encodings, sizes up to
+ * MAX_BODY_BYTES and past it, chunked or not; one form key repeated thousands of times, valid JSON
+ * nested either side of 64 levels, keys given twice) over real HTTP to the deployed ingest handler module (middy, Powertools, the real AWS SDK
  * clients) behind the local API Gateway stand-in, with DynamoDB on dynalite and the path token in
  * the Secrets Manager stand-in. The store is healthy throughout, so:
  *
@@ -20,6 +21,7 @@ import { type LocalHttpApi, startLocalHttpApi } from '../../local/http-api.js';
 import { type LocalSecretsManager, startLocalSecretsManager } from '../../local/secrets-manager.js';
 import { WEBHOOK_ROUTES } from '../../shared/ingest/api-gateway.js';
 import { deliveryIdFor, parseBody } from '../../shared/ingest/webhook.js';
+import { CREDENTIAL_HEADERS } from '../support/credential-headers.js';
 import { startTestTable } from '../support/local-dynamodb.js';
 import { type RawHttpClient, type RawRequest, rawHttpClient } from '../support/raw-http.js';
 import { reliabilityScale, reliabilitySeed, scaled } from '../support/reliability.js';
@@ -28,9 +30,8 @@ const RUNS = scaled({ small: 1_000, full: 10_000 });
 const SEED = reliabilitySeed();
 const TOKEN = 'fuzz-token-0123456789abcdefghij';
 const TOKEN_SECRET_ID = 'fuzz/webhook-token';
-const MAX_BODY_BYTES = 4096;
-/** Headers the stored delivery must never keep. */
-const CREDENTIAL_HEADERS = ['authorization', 'cookie', 'x-api-key', 'access-token', 'proxy-authorization'];
+/** The default MAX_BODY_BYTES, so bodies of every size the deployed receiver takes are reached. */
+const MAX_BODY_BYTES = 262_144;
 
 type Handler = (
   event: APIGatewayProxyEventV2,
@@ -129,7 +130,7 @@ const RESERVED_HEADERS = new Set([
   'keep-alive',
   'content-type',
   'content-encoding',
-  'x-fuzz-id',
+  'user-agent',
 ]);
 
 const percentEncodeAll = (text: string) =>
@@ -268,7 +269,47 @@ const paytiaJson = fc
   })
   .map((fields) => Buffer.from(JSON.stringify(fields)));
 
-const body = fc.oneof(
+/** One form key repeated, up to the size limit (a parser copying on each repeat took minutes). */
+const repeatedKeyForm = fc
+  .tuple(fc.integer({ min: 2, max: MAX_BODY_BYTES / 8 }), fc.constantFrom('a', 'transaction_id', 'tag'))
+  .map(([repeats, key]) =>
+    Buffer.from(Array.from({ length: repeats }, (_, i) => `${key}=${i % 10}`).join('&')),
+  );
+
+/** Valid JSON nested around MAX_JSON_DEPTH (64), either side of it. */
+const deepJson = fc
+  .tuple(fc.oneof(fc.integer({ min: 1, max: 64 }), fc.integer({ min: 65, max: 300 })), fc.boolean())
+  .map(([depth, objects]) =>
+    Buffer.from(
+      objects
+        ? `${'{"status":"completed","a":'.repeat(depth)}1${'}'.repeat(depth)}`
+        : `${'['.repeat(depth)}{"transaction_id":"txn_deep"}${']'.repeat(depth)}`,
+    ),
+  );
+
+/** A Paytia body with one key given twice, the forgery of issue 14. */
+const duplicateKeys = fc
+  .record({
+    first: fc.constantFrom('1.00', '150.00'),
+    second: fc.constantFrom('999.00', '1.00'),
+    pad: fc.nat(2000),
+  })
+  .map(({ first, second, pad }) =>
+    Buffer.from(
+      `{"transaction_id":"txn_dup","amount":"${first}","status":"completed","amount":"${second}","note":"${'n'.repeat(pad)}"}`,
+    ),
+  );
+
+/** Structured bodies at and just under the size limit: the largest the receiver parses. */
+const largestJson = fc.integer({ min: MAX_BODY_BYTES - 64, max: MAX_BODY_BYTES }).map((size) => {
+  const head = '{"transaction_id":"txn_large","status":"completed","pad":"';
+  return Buffer.from(`${head}${'p'.repeat(size - head.length - 2)}"}`);
+});
+
+/** Which shape a body was drawn as, for the coverage checks. */
+type Shape = 'repeated_keys' | 'deep_json' | 'duplicate_keys' | 'largest_json' | 'other';
+
+const otherBody = fc.oneof(
   { weight: 4, arbitrary: paytiaJson },
   { weight: 3, arbitrary: fc.json({ maxDepth: 4 }).map((text) => Buffer.from(text)) },
   {
@@ -326,10 +367,22 @@ const headers = fc
   });
 
 // Chunked only where a client frames it by default (a GET with an unframed body is a broken request).
-const fuzzRequest = fc.record({ method, path, headers, body, chunked: fc.boolean() }).map((request) => ({
-  ...request,
-  chunked: request.chunked && ['POST', 'PUT', 'PATCH'].includes(request.method),
-}));
+const body = fc.oneof(
+  { weight: 20, arbitrary: otherBody.map((bytes) => ({ bytes, shape: 'other' as Shape })) },
+  { weight: 1, arbitrary: repeatedKeyForm.map((bytes) => ({ bytes, shape: 'repeated_keys' as Shape })) },
+  { weight: 1, arbitrary: deepJson.map((bytes) => ({ bytes, shape: 'deep_json' as Shape })) },
+  { weight: 1, arbitrary: duplicateKeys.map((bytes) => ({ bytes, shape: 'duplicate_keys' as Shape })) },
+  { weight: 1, arbitrary: largestJson.map((bytes) => ({ bytes, shape: 'largest_json' as Shape })) },
+);
+
+const fuzzRequest = fc
+  .record({ method, path, headers, body, chunked: fc.boolean() })
+  .map(({ body: drawn, ...request }) => ({
+    ...request,
+    body: drawn.bytes,
+    shape: drawn.shape,
+    chunked: request.chunked && ['POST', 'PUT', 'PATCH'].includes(request.method),
+  }));
 type FuzzRequest = Omit<RawRequest, 'body' | 'headers'> & { headers: Record<string, string>; body: Buffer };
 
 // ---------------------------------------------------------------------------------------------
@@ -374,6 +427,8 @@ interface Sent {
   chunked: boolean;
   textPath: boolean;
   encodedToken: boolean;
+  shape: Shape;
+  bodyBytes: number;
 }
 
 async function scanDeliveries() {
@@ -388,6 +443,10 @@ async function scanDeliveries() {
   } while (startKey);
   return items;
 }
+
+/** Each request names itself in its user agent, a header the receiver keeps. */
+const FUZZ_AGENT = 'paytia-fuzz/';
+const fuzzAgent = (fuzzId: string) => `${FUZZ_AGENT}${fuzzId}`;
 
 const TEXT_TYPES = /^(text\/|application\/(json|x-www-form-urlencoded|xml|javascript)|[^;]*\+(json|xml))/i;
 
@@ -409,7 +468,7 @@ describe(`fuzz (${reliabilityScale()} scale, seed ${SEED})`, () => {
           try {
             response = await client.send({
               ...request,
-              headers: { ...request.headers, 'x-fuzz-id': fuzzId },
+              headers: { ...request.headers, 'user-agent': fuzzAgent(fuzzId) },
             });
           } catch (error) {
             transportErrors.push(`${request.method} ${request.path}: ${(error as Error).message}`);
@@ -425,6 +484,8 @@ describe(`fuzz (${reliabilityScale()} scale, seed ${SEED})`, () => {
             chunked: request.chunked === true,
             textPath: request.body.length === 0 || TEXT_TYPES.test(contentType),
             encodedToken: request.path.includes('%') && expected.kind === 'stored',
+            shape: request.shape,
+            bodyBytes: request.body.length,
           });
 
           expect(response.status).toBeLessThan(500);
@@ -444,7 +505,7 @@ describe(`fuzz (${reliabilityScale()} scale, seed ${SEED})`, () => {
       const healthy = await client.send({
         method: 'POST',
         path: `/webhooks/paytia/${TOKEN}`,
-        headers: { 'content-type': 'application/json', 'x-fuzz-id': 'after' },
+        headers: { 'content-type': 'application/json', 'user-agent': fuzzAgent('after') },
         body: Buffer.from('{"transaction_id":"txn_after_fuzz","status":"completed"}'),
       });
       const items = await scanDeliveries();
@@ -466,6 +527,17 @@ describe(`fuzz (${reliabilityScale()} scale, seed ${SEED})`, () => {
       expect(count((entry) => entry.expected === 'stored' && entry.chunked)).toBeGreaterThan(RUNS * 0.05);
       expect(count((entry) => entry.encodedToken)).toBeGreaterThan(RUNS * 0.01);
       expect([...statuses.keys()].sort()).toEqual([200, 404, 413]);
+      const storedOf = (shape: Shape) =>
+        sent.filter((entry) => entry.expected === 'stored' && entry.shape === shape);
+      for (const shape of ['repeated_keys', 'deep_json', 'duplicate_keys', 'largest_json'] as const) {
+        expect(storedOf(shape).length, `${shape} bodies stored`).toBeGreaterThan(RUNS * 0.004);
+      }
+      expect(Math.max(...storedOf('largest_json').map((entry) => entry.bodyBytes))).toBeGreaterThan(
+        MAX_BODY_BYTES - 64,
+      );
+      expect(Math.max(...storedOf('repeated_keys').map((entry) => entry.bodyBytes))).toBeGreaterThan(
+        MAX_BODY_BYTES / 4,
+      );
 
       // Nothing stored but what was authenticated, and only once per distinct body.
       const storedIds = new Set(
@@ -474,10 +546,12 @@ describe(`fuzz (${reliabilityScale()} scale, seed ${SEED})`, () => {
       const acceptedIds = new Set(
         sent.filter((entry) => entry.expected === 'stored').map((entry) => entry.fuzzId),
       );
-      const deliveries = items.filter((item) => item.headers?.M?.['x-fuzz-id']?.S !== 'after');
+      const deliveries = items.filter((item) => item.headers?.M?.['user-agent']?.S !== fuzzAgent('after'));
       expect(deliveries.length, context).toBe(storedIds.size);
       expect(new Set(deliveries.map((item) => item.deliveryId?.S)), context).toEqual(storedIds);
-      const firstReceipts = deliveries.map((item) => item.headers?.M?.['x-fuzz-id']?.S ?? 'none');
+      const firstReceipts = deliveries.map(
+        (item) => item.headers?.M?.['user-agent']?.S?.replace(FUZZ_AGENT, '') ?? 'none',
+      );
       expect(
         firstReceipts.filter((fuzzId) => !acceptedIds.has(fuzzId)),
         context,
@@ -492,6 +566,17 @@ describe(`fuzz (${reliabilityScale()} scale, seed ${SEED})`, () => {
         CREDENTIAL_HEADERS.filter((name) => item.headers?.M?.[name] !== undefined),
       );
       expect(leakedCredentials, context).toEqual([]);
+      // A key given twice leaves the body unparsed; deep JSON is read up to 64 levels, and kept past them.
+      const stored = new Map(deliveries.map((item) => [item.deliveryId?.S, item]));
+      const parsedFlags = (shape: Shape) =>
+        new Set(storedOf(shape).map((entry) => stored.get(entry.deliveryId)?.parsed?.BOOL));
+      expect(parsedFlags('duplicate_keys'), context).toEqual(new Set([false]));
+      expect(
+        storedOf('duplicate_keys').filter((entry) => stored.get(entry.deliveryId)?.amount !== undefined),
+        context,
+      ).toEqual([]);
+      expect(parsedFlags('deep_json'), context).toEqual(new Set([true, false]));
+      expect(parsedFlags('repeated_keys'), context).toEqual(new Set([true]));
       const receipts = deliveries.reduce((sum, item) => sum + Number(item.receiptCount?.N ?? 0), 0);
       expect(receipts, context).toBe(count((entry) => entry.expected === 'stored'));
 

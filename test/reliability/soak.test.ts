@@ -194,7 +194,7 @@ let api: LocalHttpApi;
 let sender: RawHttpClient;
 const plans = new Map<string, Fault[]>();
 let dynamoDb: ReturnType<typeof faultyDynamoDb>;
-const receiverMetrics = { stored: 0, duplicate: 0, storeFailed: 0, rejected: 0 };
+const receiverMetrics = { stored: 0, duplicate: 0, storeFailed: 0, storeRejected: 0, rejected: 0 };
 
 beforeAll(async () => {
   table = await startTestTable('soak-deliveries');
@@ -224,6 +224,7 @@ beforeAll(async () => {
       stored: () => void receiverMetrics.stored++,
       duplicate: () => void receiverMetrics.duplicate++,
       storeFailed: () => void receiverMetrics.storeFailed++,
+      storeRejected: () => void receiverMetrics.storeRejected++,
       rejected: () => void receiverMetrics.rejected++,
     },
   });
@@ -391,6 +392,7 @@ describe(`soak (${reliabilityScale()} scale, seed ${SEED})`, () => {
         stored: firstReceiptAnswers,
         duplicate: all.reduce((sum, record) => sum + record.okAnswers, 0) - firstReceiptAnswers,
         storeFailed: dynamoDb.injected.before + dynamoDb.injected.after,
+        storeRejected: 0,
         rejected: 0,
       });
 

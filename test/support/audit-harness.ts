@@ -23,10 +23,11 @@ import { type LocalHttpApi, startLocalHttpApi } from '../../local/http-api.js';
 import type { PaytiaBehaviour } from '../../local/paytia-simulator/behaviour.js';
 import { type PaytiaSimulator, startPaytiaSimulator } from '../../local/paytia-simulator/server.js';
 import { type LocalSns, type SnsNotification, type SnsQueue, startLocalSns } from '../../local/sns.js';
+import type { AlertDigestPublisher } from '../../shared/audit/alert-storm.js';
 import { type AuditRunSummary, auditPendingDeliveries } from '../../shared/audit/audit-run.js';
 import { dynamoDbAuditStore } from '../../shared/audit/dynamodb-audit-store.js';
 import { eventBridgePublisher } from '../../shared/audit/eventbridge-publisher.js';
-import { VERIFIED_DETAIL_TYPE } from '../../shared/audit/ports.js';
+import { type AlertPublisher, VERIFIED_DETAIL_TYPE } from '../../shared/audit/ports.js';
 import type { AuditDependencies, AuditMetrics, AuditSettings } from '../../shared/audit/run-context.js';
 import { snsAlertPublisher, snsSubject } from '../../shared/audit/sns-alert-publisher.js';
 import { type SweepSummary, type SweepWindow, sweepPayments } from '../../shared/audit/sweep.js';
@@ -150,6 +151,10 @@ export interface AuditHarness {
   merchant: PaytiaClient;
   /** The auditor's dependencies for the current test (rebuilt by reset). */
   deps(): AuditDependencies;
+  /** The SNS publisher in `deps().alerts`, with its digest side (the alert-storm guard wraps it). */
+  snsAlerts(): AlertPublisher & AlertDigestPublisher;
+  /** The current test's table: for adapters a test adds, and as the operator CLI reads it. */
+  table(): { client: DynamoDBClient; tableName: string };
   audit(): Promise<AuditRunSummary>;
   sweep(window?: SweepWindow): Promise<SweepSummary>;
   /** Every alert delivered to the subscribed queue since the last reset, oldest first. */
@@ -157,8 +162,6 @@ export interface AuditHarness {
   /** Every verified event put on this test's bus, oldest first. */
   verifiedEvents(): StoredEvent[];
   findings(): Promise<StoredFinding[]>;
-  /** This test's table, as the operator CLI reads it (cli/records.ts). */
-  table(): { client: DynamoDBClient; tableName: string };
   deliveries(): Promise<StoredDeliveryItem[]>;
   delivery(deliveryId: string): Promise<StoredDeliveryItem | undefined>;
   metrics: RecordedMetrics;
@@ -236,6 +239,7 @@ export async function startAuditHarness(options: AuditHarnessOptions = {}): Prom
       throw new Error('harness not reset');
     };
     let dependencies: AuditDependencies | undefined;
+    let snsAlerts: (AlertPublisher & AlertDigestPublisher) | undefined;
 
     const silentReceiverLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
     const noReceiverMetrics = {
@@ -243,6 +247,7 @@ export async function startAuditHarness(options: AuditHarnessOptions = {}): Prom
       duplicate: () => undefined,
       rejected: () => undefined,
       storeFailed: () => undefined,
+      storeRejected: () => undefined,
     };
 
     const api: LocalHttpApi = await startLocalHttpApi({
@@ -370,6 +375,11 @@ export async function startAuditHarness(options: AuditHarnessOptions = {}): Prom
         if (!dependencies) throw new Error('harness not reset');
         return dependencies;
       },
+      snsAlerts() {
+        if (!snsAlerts) throw new Error('harness not reset');
+        return snsAlerts;
+      },
+      table: () => ({ client: dynamoDb, tableName }),
       audit: () => auditPendingDeliveries(harness.deps()),
       sweep: (window = 'recent') => sweepPayments(harness.deps(), window),
       async alerts() {
@@ -383,7 +393,6 @@ export async function startAuditHarness(options: AuditHarnessOptions = {}): Prom
       async findings() {
         return (await scan('finding')).map(toFinding);
       },
-      table: () => ({ client: dynamoDb, tableName }),
       async deliveries() {
         return (await scan('delivery')).map(toDeliveryItem);
       },
@@ -433,10 +442,11 @@ export async function startAuditHarness(options: AuditHarnessOptions = {}): Prom
           logger: silentReceiverLog,
           metrics: noReceiverMetrics,
         });
+        snsAlerts = snsAlertPublisher({ client: alertsClient, topicArn });
         dependencies = {
           store: dynamoDbAuditStore({ client: dynamoDb, tableName, retentionDays: 400 }),
           paytia: auditorPaytia,
-          alerts: snsAlertPublisher({ client: alertsClient, topicArn }),
+          alerts: snsAlerts,
           events: eventBridgePublisher({ client: eventsClient, eventBusName: busName }),
           clock: () => new Date(clock),
           logger,

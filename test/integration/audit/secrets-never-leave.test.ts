@@ -126,6 +126,7 @@ function cliTarget(kind: 'local' | 'aws' = 'local'): Target {
       RotateTokenFunctionName: 'rotate-token',
     },
     invokeUrl: unused,
+    invokeSecret: 'local-invoke-secret-for-tests',
   });
   return kind === 'local' ? local : { ...local, kind: 'aws', name: 'PaytiaWebhooks' };
 }

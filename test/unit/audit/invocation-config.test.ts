@@ -134,6 +134,7 @@ describe('readAuditConfig', () => {
       clockToleranceMs: 7_200_000,
       pendingLimitMs: 86_400_000,
       webhookTokenSecretId: undefined,
+      alertStorm: { threshold: 10, windowMs: 3_600_000 },
     });
   });
 
@@ -153,10 +154,13 @@ describe('readAuditConfig', () => {
       PAYTIA_CLOCK_TOLERANCE_MINUTES: '0',
       AUDIT_PENDING_LIMIT_HOURS: '2',
       WEBHOOK_TOKEN_SECRET_ID: 'paytia/webhook-token',
+      ALERT_STORM_THRESHOLD: '3',
+      ALERT_STORM_WINDOW_SECONDS: '900',
     });
 
     // Assess
     expect(config).toMatchObject({
+      alertStorm: { threshold: 3, windowMs: 900_000 },
       settleMs: 0,
       verificationWindowMs: 3_600_000,
       concurrency: 32,

@@ -28,6 +28,7 @@ const DESCRIPTOR: LocalStackDescriptor = {
   },
   outputs: { ...OUTPUTS, AuditFunctionName: 'audit' },
   invokeUrl: 'http://127.0.0.1:3000/_local/invoke/',
+  invokeSecret: 'local-invoke-secret-0123456789',
 };
 
 let directory: string;
@@ -64,6 +65,11 @@ describe('the local stack (default)', () => {
   it.each([
     ['not JSON', '{oops', 'is not JSON; restart the local stack with npm start'],
     ['missing fields', { kind: 'local' }, 'is not a local stack description (region, credentials, endpoints'],
+    [
+      'from before the invoke secret',
+      { ...DESCRIPTOR, invokeSecret: undefined },
+      'is not a local stack description (invokeSecret); restart it with npm start',
+    ],
   ])('refuses a descriptor that is %s', async (name, content, message) => {
     const cwd = writeDescriptor(name.replace(' ', '-'), content);
     await expect(resolveTarget({ cwd })).rejects.toThrow(message);
@@ -98,13 +104,13 @@ describe('the local stack (default)', () => {
       return resolveTarget({ cwd: writeDescriptor('invoke', DESCRIPTOR), fetch });
     }
 
-    it('sends the event as JSON and answers the result', async () => {
+    it("sends the event as JSON with the stack's invoke secret, and answers the result", async () => {
       const fetch = vi.fn(async () => Response.json({ audited: 2 }));
       const target = await localWith(fetch);
       expect(await target.invoke('audit', { mode: 'audit' })).toEqual({ audited: 2 });
       expect(fetch).toHaveBeenCalledWith('http://127.0.0.1:3000/_local/invoke/audit', {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${DESCRIPTOR.invokeSecret}` },
         body: '{"mode":"audit"}',
       });
       target.destroy();

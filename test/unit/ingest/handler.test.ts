@@ -14,6 +14,7 @@ import {
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { CREDENTIAL_HEADERS } from '../../support/credential-headers.js';
 import { ivrStageEvent, jsonWebhookEvent, lambdaContext, TEST_TOKEN } from '../../support/events.js';
 
 const dynamoDb = mockClient(DynamoDBClient);
@@ -217,22 +218,30 @@ describe('ingest-webhook handler: accepted webhooks', () => {
     expect(response.statusCode).toBe(200);
   });
 
-  it('does not store credential headers', async () => {
-    // Prepare
+  it('stores only the headers it names, and every credential-like header is dropped', async () => {
+    // Prepare: credentials as real systems name them, each with a value that must never be stored.
+    const credentials = Object.fromEntries(
+      CREDENTIAL_HEADERS.map((name) => [name, `secret-value-of-${name}`]),
+    );
     const handler = await coldStart();
-    const event = jsonWebhookEvent({
-      headers: { authorization: 'Bearer abc', cookie: 'session=1', 'x-api-key': 'k' },
-    });
+    const event = jsonWebhookEvent({ headers: { ...credentials, 'x-custom-note': 'unlisted' } });
 
     // Act
-    await handler(event, lambdaContext);
+    const response = await handler(event, lambdaContext);
 
     // Assess
-    const headers = sentItemUpdate().values[':headers']?.M ?? {};
-    expect(Object.keys(headers)).toContain('user-agent');
-    expect(Object.keys(headers)).not.toContain('authorization');
-    expect(Object.keys(headers)).not.toContain('cookie');
-    expect(Object.keys(headers)).not.toContain('x-api-key');
+    expect(response.statusCode).toBe(200);
+    const { input, values } = sentItemUpdate();
+    const stored = Object.keys(values[':headers']?.M ?? {}).sort();
+    // The fixture's host header is not kept either: it says nothing about the sender.
+    expect(stored).toEqual([
+      'content-length',
+      'content-type',
+      'user-agent',
+      'x-forwarded-for',
+      'x-forwarded-proto',
+    ]);
+    expect(JSON.stringify(input)).not.toContain('secret-value-of-');
   });
 });
 
@@ -419,6 +428,33 @@ describe('ingest-webhook handler: the store', () => {
   });
 });
 
+describe('ingest-webhook handler: a webhook DynamoDB refuses for good', () => {
+  it('answers 200 "not stored", never 5xx, so Paytia stops retrying what can never be stored', async () => {
+    // Prepare
+    dynamoDb.on(UpdateItemCommand).rejects(
+      Object.assign(new Error('Item size has exceeded the maximum allowed size'), {
+        name: 'ValidationException',
+        $metadata: {},
+      }),
+    );
+    const handler = await coldStart();
+
+    // Act
+    const response = await handler(jsonWebhookEvent(), lambdaContext);
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(response.body ?? '')).toEqual({
+      received: true,
+      stored: false,
+      deliveryId: expect.stringMatching(/^[0-9a-f]{64}$/),
+    });
+    expect(response.body).not.toContain('Item size');
+    expect(dynamoDb).toHaveReceivedCommandTimes(UpdateItemCommand, 1);
+    expect(logged.join('\n')).toContain('webhook not stored: the store refused it for good');
+  });
+});
+
 describe('ingest-webhook handler: a write retried after its answer was lost', () => {
   it('answers from what the first attempt recorded, without counting the request twice', async () => {
     // Prepare: the SDK's retry of a landed write is refused by the request-id condition.
@@ -428,7 +464,11 @@ describe('ingest-webhook handler: a write retried after its answer was lost', ()
         new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} }),
       );
     dynamoDb.on(GetItemCommand).resolves({
-      Item: { firstRequestId: { S: 'Xq1aBcDeFgHiJkL=' }, receiptCount: { N: '1' } },
+      Item: {
+        firstRequestId: { S: 'Xq1aBcDeFgHiJkL=' },
+        receiptCount: { N: '1' },
+        requestIds: { SS: ['Xq1aBcDeFgHiJkL='] },
+      },
     });
     const handler = await coldStart();
 

@@ -311,6 +311,59 @@ describe('parseBody: hostile field names and repeated fields', () => {
   });
 });
 
+describe('parseBody: bodies with no single meaning', () => {
+  it('keeps JSON that names a key twice as unparsed JSON, whichever value a reader would take', () => {
+    // Act
+    const parsed = parseBody(bytes('{"amount":"1.00","amount":"999.00","transaction_id":"T1"}'));
+
+    // Assess: JSON.parse would say 999.00, another reader 1.00; neither is extracted.
+    expect(parsed).toEqual({ format: 'json', parsed: false, value: undefined });
+  });
+
+  it('sees a key written once plainly and once escaped as the same key', () => {
+    // Act
+    const parsed = parseBody(bytes('{"amount":"1.00","\\u0061mount":"999.00"}'));
+
+    // Assess
+    expect(parsed.parsed).toBe(false);
+  });
+
+  it('reads the same key in two different objects as two fields', () => {
+    // Act
+    const parsed = parseBody(bytes('[{"amount":"1.00"},{"amount":"2.00"}]'));
+
+    // Assess
+    expect(parsed.parsed).toBe(true);
+  });
+
+  it.each([
+    ['a malformed escape', 'status=ok&note=%ZZ', 'status=ok&note=%25ZZ'],
+    ['bytes that are not UTF-8', 'status=ok&note=%FF', 'status=ok&note=%EF%BF%BD'],
+  ])('reads a form body with %s, but identifies it by its exact bytes', (_case, malformed, lookalike) => {
+    // Act
+    const parsed = parseBody(bytes(malformed));
+
+    // Assess: both decode to the same text; only the malformed one falls back to its bytes.
+    expect(parsed.value).toEqual(parseBody(bytes(lookalike)).value);
+    expect(parsed.canonical).toBeUndefined();
+    expect(idOf(malformed)).not.toBe(idOf(lookalike));
+  });
+
+  it('collects 60,000 repeats of one form key into one array, in order', () => {
+    // Prepare
+    const body = Array.from({ length: 60_000 }, (_, i) => `tag=${i}`).join('&');
+
+    // Act
+    const parsed = parseBody(bytes(body));
+
+    // Assess
+    const tags = (parsed.value as { tag: string[] }).tag;
+    expect(tags).toHaveLength(60_000);
+    expect(tags[0]).toBe('0');
+    expect(tags[59_999]).toBe('59999');
+  });
+});
+
 describe('canonicalJson', () => {
   it('sorts object keys at every depth, inside arrays too, and keeps array order', () => {
     // Prepare
@@ -429,6 +482,62 @@ describe('deliveryIdFor', () => {
 
     // Assess: these are different deliveries, not a retry of one another.
     expect(firstId).not.toBe(secondId);
+  });
+
+  it.each([
+    [
+      'a key given twice and the same key given once (issue 14)',
+      '{"amount":"1.00","amount":"999.00","transaction_id":"T1"}',
+      '{"amount":"999.00","transaction_id":"T1"}',
+    ],
+    [
+      'numbers JSON.parse rounds alike, traded between keys',
+      '{"a":12345678901234567891,"b":12345678901234567892}',
+      '{"a":12345678901234567892,"b":12345678901234567891}',
+    ],
+    ['numbers too large for a double, traded between keys', '{"a":1e400,"b":2e400}', '{"a":2e400,"b":1e400}'],
+    ['a number written with a trailing zero', '{"amount":1.5}', '{"amount":1.50}'],
+    ['a string written with an escape', '{"status":"A"}', '{"status":"\\u0041"}'],
+    ['a key written with an escape', '{"a":"1"}', '{"\\u0061":"1"}'],
+  ])('gives JSON bodies differing by %s different ids', (_case, first, second) => {
+    // Act
+    const firstId = idOf(first);
+    const secondId = idOf(second);
+
+    // Assess
+    expect(firstId).not.toBe(secondId);
+  });
+
+  it('keeps the id of a body stored before numbers were kept as written', () => {
+    // Prepare: what the id was: sorted-key JSON.stringify, then the sorted number literals.
+    const expected = createHash('sha256')
+      .update('paytia-delivery/v1\nstructured\n{"amount":150,"b":[1,2.5]}\nnumbers:1,150,2.5')
+      .digest('hex');
+
+    // Act
+    const id = idOf('{"b":[1, 2.5], "amount": 150}');
+
+    // Assess
+    expect(id).toBe(expected);
+  });
+
+  it('orders integer-like keys as text, for a form body and its JSON object alike', () => {
+    // Act
+    const formId = idOf('10=a&9=b&x=c');
+    const jsonId = idOf('{"x":"c","9":"b","10":"a"}');
+
+    // Assess
+    expect(formId).toBe(jsonId);
+    expect(parseBody(bytes('10=a&9=b&x=c')).canonical).toBe('{"10":"a","9":"b","x":"c"}');
+  });
+
+  it('gives a form body with a repeated key the id of the JSON object holding its values as an array', () => {
+    // Act
+    const formId = idOf('tag=a&status=ok&tag=b');
+    const jsonId = idOf('{"status":"ok","tag":["a","b"]}');
+
+    // Assess
+    expect(formId).toBe(jsonId);
   });
 
   it('hashes the exact bytes of an unparsed body, so two unparsed bodies differing in whitespace differ', () => {

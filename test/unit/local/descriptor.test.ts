@@ -36,6 +36,7 @@ function descriptorOf(pid: number, api = 'http://127.0.0.1:3000'): LocalStackDes
       RotateTokenFunctionName: 'rotate-token',
     },
     invokeUrl: `${api}/_local/invoke/`,
+    invokeSecret: 'local-invoke-secret-for-tests',
   };
 }
 
