@@ -1,5 +1,5 @@
 import { setTimeout as sleepFor } from 'node:timers/promises';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { interpretAnswer, type PaytiaAnswer } from './answers.js';
 import type { PaytiaAuthHeaders, PaytiaCredentials } from './credentials.js';
 import {
@@ -48,6 +48,7 @@ import {
   type WebhookRequestDataResponse,
   webhookRequestDataResponseSchema,
 } from './schemas.js';
+import { inEnglish } from './wording.js';
 
 export const PAYTIA_SANDBOX_URL = 'https://accounts.pay729.guru/';
 export const PAYTIA_PRODUCTION_URL = 'https://accounts.pay729.net/';
@@ -102,7 +103,7 @@ interface CallPlan<Result> {
   body: string | URLSearchParams | FormData;
   /** Set for JSON; fetch derives it for form and multipart bodies (with the boundary). */
   contentType?: string;
-  responseSchema: z.ZodType<Result>;
+  responseSchema: z.ZodMiniType<Result>;
   authenticated: boolean;
   referenceId: string | undefined;
   /** Secrets travelling in the body, to be kept out of errors and logs. */
@@ -247,9 +248,9 @@ export class PaytiaClient {
 
   async #report<Result>(
     call: PaytiaCall,
-    querySchema: z.ZodType<{ reference_id?: string | undefined }>,
+    querySchema: z.ZodMiniType<{ reference_id?: string | undefined }>,
     query: unknown,
-    responseSchema: z.ZodType<Result>,
+    responseSchema: z.ZodMiniType<Result>,
     options: PaytiaCallOptions | undefined,
   ): Promise<Result> {
     const fields = validateRequest(call, querySchema, query);
@@ -269,7 +270,7 @@ export class PaytiaClient {
 
   async #token(
     call: PaytiaCall,
-    requestSchema: z.ZodType<Record<string, string>>,
+    requestSchema: z.ZodMiniType<Record<string, string>>,
     request: unknown,
     options: PaytiaCallOptions | undefined,
   ): Promise<TokenResponse> {
@@ -444,8 +445,7 @@ export class PaytiaClient {
 }
 
 /** Zod's wording for a missing field inside a union is just "Invalid input"; say what happened. */
-const missingFieldWording: z.core.$ZodErrorMap = (issue) =>
-  issue.input === undefined ? 'is missing' : undefined;
+const missingFieldWording = inEnglish((issue) => (issue.input === undefined ? 'is missing' : undefined));
 
 /** Accepts the base URL with or without its trailing slash; `api/<call>` is resolved against it. */
 function parseBaseUrl(baseUrl: string): URL {
