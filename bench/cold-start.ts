@@ -19,7 +19,7 @@ import { gzipSync } from 'node:zlib';
 import { build, type Format, type Metafile } from 'esbuild';
 import { BUNDLING, handlerEntry } from '../infra/constructs/project-function.js';
 import { REPOSITORY_ROOT } from './processes.js';
-import type { BenchmarkResult, Figure } from './report.js';
+import type { BenchmarkResult, Figure, Target } from './report.js';
 import { median } from './stats.js';
 
 const run = promisify(execFile);
@@ -76,6 +76,17 @@ process.stdout.write(JSON.stringify({ importMs: performance.now() - started }));
 process.exit(0);
 `;
 
+/** Every function's bundle, as CDK bundles it. */
+const BUNDLE_SIZE_TARGET: Target = { op: '<=', limit: 150 };
+
+/**
+ * Import time over an empty module, judged under Lambda's runtime major (Node 24) only. Under Node
+ * 20 the ingest row keeps its earlier target of 3; the other rows there are for comparison.
+ */
+function importRatioTarget(node: string): Target | undefined {
+  return node.startsWith('v24.') ? { op: '<=', limit: 2.5 } : undefined;
+}
+
 export interface BundleReport {
   bytes: number;
   gzipBytes: number;
@@ -124,10 +135,19 @@ export async function runColdStart(
       join(workDir, 'ingest-sdk-alone.mjs'),
       ingestExternals.map((specifier) => `import '${specifier}';\n`).join(''),
     );
+    // The same floor for the other two: what their SDK clients alone cost, which no code of ours can undercut.
+    for (const name of ['audit', 'rotate-token'] as const) {
+      writeFileSync(
+        join(workDir, `${name}-sdk-alone.mjs`),
+        bundles[name].externalImports.map((specifier) => `import '${specifier}';\n`).join(''),
+      );
+    }
     const sdkBundled = await bundle('ingest-webhook', workDir, join('ingest-sdk-bundled', 'index.mjs'), []);
     const modules: ModuleToTime[] = [
       { name: 'empty', file: './empty.mjs', env: {} },
       { name: 'ingest-sdk-alone', file: './ingest-sdk-alone.mjs', env: {} },
+      { name: 'audit-sdk-alone', file: './audit-sdk-alone.mjs', env: {} },
+      { name: 'rotate-token-sdk-alone', file: './rotate-token-sdk-alone.mjs', env: {} },
       ...FUNCTIONS.map((name) => ({ name, file: `./${name}/index.mjs`, env: FUNCTION_ENVIRONMENT[name] })),
       {
         name: 'ingest-no-source-maps',
@@ -163,7 +183,7 @@ export async function runColdStart(
         value: kib(ingest.bytes),
         unit: 'KiB',
         digits: 1,
-        target: { op: '<', limit: 500 },
+        target: BUNDLE_SIZE_TARGET,
       },
     ];
     for (const timing of timings) {
@@ -171,7 +191,7 @@ export async function runColdStart(
         metric: `ingest import / empty module, Node ${timing.node}`,
         value: timing.ratio['ingest-webhook'] ?? Number.NaN,
         unit: 'x',
-        target: { op: '<', limit: 3 },
+        target: importRatioTarget(timing.node) ?? { op: '<', limit: 3 },
       });
     }
     for (const timing of timings) {
@@ -221,11 +241,21 @@ export async function runColdStart(
         value: kib(bundles[name].bytes),
         unit: 'KiB',
         digits: 1,
+        target: BUNDLE_SIZE_TARGET,
       });
       for (const timing of timings) {
+        const target = importRatioTarget(timing.node);
         figures.push({
           metric: `${name} import / empty module, Node ${timing.node}`,
           value: timing.ratio[name] ?? Number.NaN,
+          unit: 'x',
+          ...(target ? { target } : {}),
+        });
+      }
+      for (const timing of timings) {
+        figures.push({
+          metric: `${name}'s SDK clients alone / empty, Node ${timing.node}`,
+          value: timing.ratio[`${name}-sdk-alone`] ?? Number.NaN,
           unit: 'x',
         });
       }

@@ -37,7 +37,11 @@ export function integerSetting(options: { min: number; max: number; default: num
   return z._default(
     z.pipe(
       z.pipe(z.string().check(z.regex(/^\s*-?\d+\s*$/, expected)), z.transform(Number)),
-      z.int().check(z.gte(options.min, expected), z.lte(options.max, expected)),
+      // Past 2^53 the digits are no longer a safe integer; said in the same words, once, rather
+      // than zod's "Invalid input" (zod/mini has no English locale).
+      z
+        .int({ error: expected, abort: true })
+        .check(z.gte(options.min, expected), z.lte(options.max, expected)),
     ),
     options.default,
   );

@@ -19,7 +19,7 @@ import { snsAlertPublisher } from '../../shared/audit/sns-alert-publisher.js';
 import { sweepPayments } from '../../shared/audit/sweep.js';
 import { awsClientDefaults } from '../../shared/aws/client-defaults.js';
 import { narrowLogger } from '../../shared/aws/narrow-logger.js';
-import { PaytiaClient } from '../../shared/paytia/client.js';
+import { PaytiaCoreClient } from '../../shared/paytia/core-client.js';
 import { secretsManagerCredentials } from '../../shared/paytia/secret-credentials.js';
 import { cachedSecret } from '../../shared/secrets/cached-secret.js';
 
@@ -66,7 +66,7 @@ const dependencies: AuditDependencies = {
     retentionDays: config.retentionDays,
   }),
   // Fewer retries than Paytia's default: a delivery whose audit fails is simply retried next run.
-  paytia: new PaytiaClient({
+  paytia: new PaytiaCoreClient({
     baseUrl: config.baseUrl,
     credentials: secretsManagerCredentials({ client: secretsManager, secretId: config.secretId }),
     timeoutMs: 10_000,

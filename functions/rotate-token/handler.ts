@@ -6,7 +6,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import middy from '@middy/core';
 import { awsClientDefaults } from '../../shared/aws/client-defaults.js';
 import { narrowLogger } from '../../shared/aws/narrow-logger.js';
-import { PaytiaClient } from '../../shared/paytia/client.js';
+import { PaytiaCoreClient } from '../../shared/paytia/core-client.js';
 import { readRotationConfig } from '../../shared/rotation/config.js';
 import { RotationError, type RotationResult, rotateToken } from '../../shared/rotation/rotate-token.js';
 import { secretsManagerTokenStore } from '../../shared/rotation/token-store.js';
@@ -19,7 +19,7 @@ const metrics = new Metrics({ namespace: 'PaytiaWebhooks', serviceName: 'rotate-
 const store = secretsManagerTokenStore(new SecretsManagerClient(awsClientDefaults), config.secretId);
 // Fewer retries than Paytia's default five: the next scheduled run is the better retry, and the
 // function's timeout must cover the worst case.
-const paytia = new PaytiaClient({
+const paytia = new PaytiaCoreClient({
   baseUrl: config.baseUrl,
   tokenRequestEncoding: config.tokenRequestEncoding,
   timeoutMs: 10_000,

@@ -1,10 +1,10 @@
-import type { PaytiaClient } from '../paytia/client.js';
+import type { PaytiaCoreClient } from '../paytia/core-client.js';
 import { dayIn, toPaytiaTimestamp } from '../paytia/dates.js';
 import type { PaymentTakenRecord } from '../paytia/schemas.js';
 import { type LoggedAttempt, readLog } from './delivery-log.js';
 
 export type AuditPaytiaClient = Pick<
-  PaytiaClient,
+  PaytiaCoreClient,
   'paymentTaken' | 'paymentTakenPages' | 'webhookRequestData' | 'viewCdrLog' | 'viewApiDetailsCdr'
 >;
 

@@ -9,6 +9,7 @@ export {
   type PaytiaFetch,
   type PaytiaLogger,
 } from './client.js';
+export { PaytiaCoreClient } from './core-client.js';
 export {
   type PaytiaAuthHeaders,
   type PaytiaCredentials,

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { calendarDateSchema } from './requests.js';
 
 /*
@@ -27,12 +27,14 @@ function choice<const Values extends readonly number[]>(values: Values) {
 function wholeNumber(minimum: number, rule: string) {
   return z
     .union([z.number(), text], rule)
-    .refine(
-      (value) =>
-        typeof value === 'number'
-          ? Number.isSafeInteger(value) && value >= minimum
-          : /^\d+$/.test(value) && Number(value) >= minimum,
-      rule,
+    .check(
+      z.refine(
+        (value) =>
+          typeof value === 'number'
+            ? Number.isSafeInteger(value) && value >= minimum
+            : /^\d+$/.test(value) && Number(value) >= minimum,
+        rule,
+      ),
     );
 }
 
@@ -40,20 +42,24 @@ function wholeNumber(minimum: number, rule: string) {
  * Amounts are text so "10.50" keeps its trailing zero; a number like 10.5 could not say whether the
  * caller meant 10.50 or made a mistake.
  */
-const amount = z.string('must be text with exactly two decimals, for example "10.00"').regex(/^\d+\.\d{2}$/, {
-  // One check, not two with `abort`: an aborting issue would stop the rules between fields below.
-  error: (issue) =>
-    typeof issue.input === 'string' && /^\d+(\.\d+)?$/.test(issue.input)
-      ? 'must have exactly two decimals'
-      : 'must be a non-negative decimal number, for example "10.00"',
-});
+const amount = z.string('must be text with exactly two decimals, for example "10.00"').check(
+  z.regex(/^\d+\.\d{2}$/, {
+    // One check, not two with `abort`: an aborting issue would stop the rules between fields below.
+    error: (issue) =>
+      typeof issue.input === 'string' && /^\d+(\.\d+)?$/.test(issue.input)
+        ? 'must have exactly two decimals'
+        : 'must be a non-negative decimal number, for example "10.00"',
+  }),
+);
 
 /** Counted in code points, the nearest thing to what a person calls characters. */
 function textOfAtMost(maximum: number) {
-  return text.refine((value) => [...value].length <= maximum, `must be at most ${maximum} characters`);
+  return text.check(
+    z.refine((value) => [...value].length <= maximum, `must be at most ${maximum} characters`),
+  );
 }
 
-const countryCode = text.regex(/^[A-Za-z]{2}$/, 'must be a two-letter ISO 3166-1 country code');
+const countryCode = text.check(z.regex(/^[A-Za-z]{2}$/, 'must be a two-letter ISO 3166-1 country code'));
 const webhookUrl = z.url({ protocol: /^https?$/, error: 'must be an http or https URL' });
 const wholeNumberFromOne = wholeNumber(1, 'must be a whole number from 1');
 
@@ -66,126 +72,133 @@ const intervalRule = `must be one of ${INTERVALS.join(', ')} (in any case)`;
  * say whether it compares case-insensitively, so whatever the caller typed, Paytia gets the one
  * spelling it is shown to take.
  */
-const interval = z.string(intervalRule).toLowerCase().pipe(z.enum(INTERVALS, intervalRule));
+const interval = z.pipe(z.string(intervalRule).check(z.toLowerCase()), z.enum(INTERVALS, intervalRule));
 
 export const paymentServiceRequestSchema = z
   .strictObject({
     /** Where Paytia posts the gateway-stage result. */
-    webhook_url_transaction: webhookUrl.optional(),
+    webhook_url_transaction: z.optional(webhookUrl),
     /** Where Paytia posts the final result (and, for link-to-pay, the link's result). */
-    webhook_url: webhookUrl.optional(),
-    amount: amount.optional(),
+    webhook_url: z.optional(webhookUrl),
+    amount: z.optional(amount),
     /** Reserved on the card with transaction_flag 2 (reserve and charge) or 3 (reserve only). */
-    reserve_amount: amount.optional(),
+    reserve_amount: z.optional(amount),
     /** Up to six digits; Paytia's default is three. */
-    agent_id: z
-      .union([text, z.number()], 'must be a whole number of up to 6 digits')
-      .refine((value) => /^\d{1,6}$/.test(String(value)), 'must be a whole number of up to 6 digits')
-      .optional(),
-    agent_name: text.optional(),
+    agent_id: z.optional(
+      z
+        .union([text, z.number()], 'must be a whole number of up to 6 digits')
+        .check(
+          z.refine((value) => /^\d{1,6}$/.test(String(value)), 'must be a whole number of up to 6 digits'),
+        ),
+    ),
+    agent_name: z.optional(text),
     /** Invoice reference; some gateways reject repeats (Paytia then answers 208). */
-    reference_number: text.optional(),
-    account_number: text.optional(),
-    firstname: text.optional(),
-    lastname: text.optional(),
-    company_name: text.optional(),
-    billinghouseno: text.optional(),
-    billingcountry: countryCode.optional(),
-    billingcity: text.optional(),
-    billingstreet: text.optional(),
-    billingstate: text.optional(),
-    billingpostcode: text.optional(),
+    reference_number: z.optional(text),
+    account_number: z.optional(text),
+    firstname: z.optional(text),
+    lastname: z.optional(text),
+    company_name: z.optional(text),
+    billinghouseno: z.optional(text),
+    billingcountry: z.optional(countryCode),
+    billingcity: z.optional(text),
+    billingstreet: z.optional(text),
+    billingstate: z.optional(text),
+    billingpostcode: z.optional(text),
     /** Cardholder country. */
-    countrycode: countryCode.optional(),
-    shippingfirstname: text.optional(),
-    shippinglastname: text.optional(),
-    shippinghouseno: text.optional(),
-    shippingcity: text.optional(),
-    shippingpostcode: text.optional(),
-    shippingstate: text.optional(),
-    shippingcountry: countryCode.optional(),
+    countrycode: z.optional(countryCode),
+    shippingfirstname: z.optional(text),
+    shippinglastname: z.optional(text),
+    shippinghouseno: z.optional(text),
+    shippingcity: z.optional(text),
+    shippingpostcode: z.optional(text),
+    shippingstate: z.optional(text),
+    shippingcountry: z.optional(countryCode),
     /** ISO 4217; without it Paytia uses the merchant account's currency. */
-    currency_code: text.regex(/^[A-Za-z]{3}$/, 'must be a three-letter ISO 4217 currency code').optional(),
+    currency_code: z.optional(
+      text.check(z.regex(/^[A-Za-z]{3}$/, 'must be a three-letter ISO 4217 currency code')),
+    ),
     /** Two letters, for example EN. */
-    languagecode: text.regex(/^[A-Za-z]{2}$/, 'must be a two-letter language code').optional(),
+    languagecode: z.optional(text.check(z.regex(/^[A-Za-z]{2}$/, 'must be a two-letter language code'))),
     /** Seconds; 0 means the link never expires. */
-    link_expiry: wholeNumber(0, 'must be a whole number of seconds, 0 or more').optional(),
+    link_expiry: z.optional(wholeNumber(0, 'must be a whole number of seconds, 0 or more')),
     /** 0: send the link to webhook_url; 1: return it in the response. */
-    linktopay_url: choice([0, 1]).optional(),
+    linktopay_url: z.optional(choice([0, 1])),
     /** 0: no agent iframe URL; 1: return it; 2: accept a blank request and return it. */
-    web_agent_form: choice([0, 1, 2]).optional(),
-    web_agent_form_lock: choice([0, 1]).optional(),
+    web_agent_form: z.optional(choice([0, 1, 2])),
+    web_agent_form_lock: z.optional(choice([0, 1])),
     /** 0: no email; 1: Paytia's email service; 2: the merchant's mail server. */
-    email_send: choice([0, 1, 2]).optional(),
-    email_address: z.email('must be an email address').optional(),
+    email_send: z.optional(choice([0, 1, 2])),
+    email_address: z.optional(z.email('must be an email address')),
     /** Needs the "Receipt to the customer" licence. */
-    send_receipt: choice([0, 1]).optional(),
-    custom_logo: choice([0, 1]).optional(),
-    saledescription: textOfAtMost(100).optional(),
+    send_receipt: z.optional(choice([0, 1])),
+    custom_logo: z.optional(choice([0, 1])),
+    saledescription: z.optional(textOfAtMost(100)),
     /**
      * 0 immediate charge, 1 tokenise only, 2 pre-auth and charge, 3 pre-auth only, 4 link to pay,
      * 5 recurring, 6 bank to bank, 7 rolling reserve, 8 checkout, 9 bank outbound.
      */
-    transaction_flag: choice([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]).optional(),
+    transaction_flag: z.optional(choice([0, 1, 2, 3, 4, 5, 6, 7, 8, 9])),
     /** Stripe, with transaction_flag 4 only. */
-    payment_link_type: choice([0, 1, 2, 3, 4]).optional(),
+    payment_link_type: z.optional(choice([0, 1, 2, 3, 4])),
     /** 0 payment link, 1 QR code by email, 2 QR code to webhook_url. */
-    link_type: choice([0, 1, 2, 3]).optional(),
+    link_type: z.optional(choice([0, 1, 2, 3])),
     /** The merchant's unique id for this payment, echoed on every webhook of its flow. */
-    reference_id: text.optional(),
-    start_date: calendarDateSchema.optional(),
-    end_date: calendarDateSchema.optional(),
-    interval: interval.optional(),
-    intervalcount: wholeNumberFromOne.optional(),
-    intervalfrequency: wholeNumberFromOne.optional(),
-    subscription_amount: amount.optional(),
+    reference_id: z.optional(text),
+    start_date: z.optional(calendarDateSchema),
+    end_date: z.optional(calendarDateSchema),
+    interval: z.optional(interval),
+    intervalcount: z.optional(wholeNumberFromOne),
+    intervalfrequency: z.optional(wholeNumberFromOne),
+    subscription_amount: z.optional(amount),
     /** The gateway profile's nickname; unknown nicknames fall back to the default gateway. */
-    merchantcode: text.optional(),
+    merchantcode: z.optional(text),
     /** Stripe `cus_` value or Braintree customer id. */
-    gateway_customer_id: text.optional(),
-    billingdescription: text.optional(),
-    shippingdescription: textOfAtMost(40).optional(),
+    gateway_customer_id: z.optional(text),
+    billingdescription: z.optional(text),
+    shippingdescription: z.optional(textOfAtMost(40)),
     /** Stripe: 1 removes the card after the payment. */
-    payment_method_detach: choice([0, 1]).optional(),
+    payment_method_detach: z.optional(choice([0, 1])),
     /** Stripe and Braintree: 1 captures a new card. */
-    payment_method: choice([0, 1]).optional(),
-    store_expiry: choice([0, 1]).optional(),
+    payment_method: z.optional(choice([0, 1])),
+    store_expiry: z.optional(choice([0, 1])),
     /** 1: the subscription never ends. */
-    forever: choice([0, 1]).optional(),
+    forever: z.optional(choice([0, 1])),
   })
-  .superRefine(
-    (request, context) => {
-      const rule = (field: keyof typeof request, message: string) =>
-        context.addIssue({ code: 'custom', path: [field], message });
-      // A field that failed its own check holds its raw input here: rules comparing values skip it,
-      // since its problem is already reported.
-      const failed = new Set(context.issues.map((issue) => issue.path?.[0]));
-      const checked = <Field extends keyof typeof request>(field: Field) =>
-        failed.has(field) ? undefined : request[field];
+  .check(
+    z.superRefine(
+      (request, context) => {
+        const rule = (field: keyof typeof request, message: string) =>
+          context.addIssue({ code: 'custom', path: [field], message });
+        // A field that failed its own check holds its raw input here: rules comparing values skip it,
+        // since its problem is already reported.
+        const failed = new Set(context.issues.map((issue) => issue.path?.[0]));
+        const checked = <Field extends keyof typeof request>(field: Field) =>
+          failed.has(field) ? undefined : request[field];
 
-      if (request.end_date !== undefined && request.intervalfrequency !== undefined) {
-        rule('intervalfrequency', 'must not be set together with field "end_date"');
-      }
-      // Seed 002: "1 = Phone - Capture - Tokenisation only (ensure you send 0.00 in amount)". Absent
-      // counts as wrong; a malformed amount is already reported.
-      const flag = checked('transaction_flag');
-      if (flag !== undefined && Number(flag) === 1 && !failed.has('amount')) {
-        if (request.amount === undefined || Number(request.amount) !== 0) {
-          rule('amount', 'must be 0.00 when field "transaction_flag" is 1 (tokenisation only)');
+        if (request.end_date !== undefined && request.intervalfrequency !== undefined) {
+          rule('intervalfrequency', 'must not be set together with field "end_date"');
         }
-      }
-      const start = checked('start_date');
-      const end = checked('end_date');
-      // Both are real YYYY-MM-DD dates here, so text order is date order.
-      if (start !== undefined && end !== undefined && end < start) {
-        rule('end_date', 'must not be before field "start_date"');
-      }
-    },
-    {
-      // Also after a field failed outright (a wrong type, an unknown enum value): every problem is
-      // reported in one error, not the cross-field ones only once the rest is fixed.
-      when: (payload) => typeof payload.value === 'object' && payload.value !== null,
-    },
+        // Seed 002: "1 = Phone - Capture - Tokenisation only (ensure you send 0.00 in amount)". Absent
+        // counts as wrong; a malformed amount is already reported.
+        const flag = checked('transaction_flag');
+        if (flag !== undefined && Number(flag) === 1 && !failed.has('amount')) {
+          if (request.amount === undefined || Number(request.amount) !== 0) {
+            rule('amount', 'must be 0.00 when field "transaction_flag" is 1 (tokenisation only)');
+          }
+        }
+        const start = checked('start_date');
+        const end = checked('end_date');
+        // Both are real YYYY-MM-DD dates here, so text order is date order.
+        if (start !== undefined && end !== undefined && end < start) {
+          rule('end_date', 'must not be before field "start_date"');
+        }
+      },
+      {
+        // Also after a field failed outright (a wrong type, an unknown enum value): every problem is
+        // reported in one error, not the cross-field ones only once the rest is fixed.
+        when: (payload) => typeof payload.value === 'object' && payload.value !== null,
+      },
+    ),
   );
 export type PaymentServiceRequest = z.input<typeof paymentServiceRequestSchema>;
 

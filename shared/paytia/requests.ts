@@ -1,6 +1,7 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { isCalendarDate } from './dates.js';
 import { type PaytiaCall, type PaytiaFieldProblem, PaytiaInvalidRequestError } from './errors.js';
+import { inEnglish } from './wording.js';
 
 /*
  * Request schemas for the reporting and token calls. Strict (`strictObject`): a misspelt filter
@@ -14,54 +15,54 @@ export type LimitPerPage = (typeof LIMITS_PER_PAGE)[number];
 
 const limitPerPage = z.literal(LIMITS_PER_PAGE, `must be one of ${LIMITS_PER_PAGE.join(', ')}`);
 const pageRule = 'must be a whole number from 1';
-const pageNumber = z.number(pageRule).int(pageRule).min(1, pageRule);
+const pageNumber = z.number(pageRule).check(z.int(pageRule), z.gte(1, pageRule));
 const requestText = z.string('must be a string');
-const requiredText = requestText.trim().min(1, 'is required');
+const requiredText = requestText.check(z.trim(), z.minLength(1, 'is required'));
 
 /** `YYYY-MM-DD`, and a day that exists. */
 export const calendarDateSchema = z
   .string('must be a date in YYYY-MM-DD format')
-  .refine(isCalendarDate, 'must be a real calendar date in YYYY-MM-DD format');
+  .check(z.refine(isCalendarDate, 'must be a real calendar date in YYYY-MM-DD format'));
 
 export const paymentTakenQuerySchema = z.strictObject({
   /** Echoed back in the response, for correlating logs. */
-  reference_id: requestText.optional(),
+  reference_id: z.optional(requestText),
   /** 1-based. */
-  page: pageNumber.optional(),
-  limit_per_page: limitPerPage.optional(),
-  start_date: calendarDateSchema.optional(),
-  end_date: calendarDateSchema.optional(),
-  status: z.enum(['success', 'failed', 'pending'], 'must be one of success, failed, pending').optional(),
-  search_transaction_id: requestText.optional(),
-  search_ref_brn: requestText.optional(),
-  search_amount: requestText.optional(),
-  search_first_name: requestText.optional(),
-  search_last_name: requestText.optional(),
-  search_acquirer_message: requestText.optional(),
-  search_nickname: requestText.optional(),
-  search_gateway_code: requestText.optional(),
+  page: z.optional(pageNumber),
+  limit_per_page: z.optional(limitPerPage),
+  start_date: z.optional(calendarDateSchema),
+  end_date: z.optional(calendarDateSchema),
+  status: z.optional(z.enum(['success', 'failed', 'pending'], 'must be one of success, failed, pending')),
+  search_transaction_id: z.optional(requestText),
+  search_ref_brn: z.optional(requestText),
+  search_amount: z.optional(requestText),
+  search_first_name: z.optional(requestText),
+  search_last_name: z.optional(requestText),
+  search_acquirer_message: z.optional(requestText),
+  search_nickname: z.optional(requestText),
+  search_gateway_code: z.optional(requestText),
 });
 export type PaymentTakenQuery = z.input<typeof paymentTakenQuerySchema>;
 
 /** Without dates Paytia returns the last seven days. */
 export const manageCdrLogsQuerySchema = z.strictObject({
-  reference_id: requestText.optional(),
-  page: pageNumber.optional(),
-  limit_per_page: limitPerPage.optional(),
-  start_date: calendarDateSchema.optional(),
-  end_date: calendarDateSchema.optional(),
-  search_number: requestText.optional(),
-  search_cdr_id: requestText.optional(),
+  reference_id: z.optional(requestText),
+  page: z.optional(pageNumber),
+  limit_per_page: z.optional(limitPerPage),
+  start_date: z.optional(calendarDateSchema),
+  end_date: z.optional(calendarDateSchema),
+  search_number: z.optional(requestText),
+  search_cdr_id: z.optional(requestText),
   /** For example `customer`. */
-  originator_type: requestText.optional(),
-  search_agent_id: requestText.optional(),
+  originator_type: z.optional(requestText),
+  search_agent_id: z.optional(requestText),
 });
 export type ManageCdrLogsQuery = z.input<typeof manageCdrLogsQuerySchema>;
 
 /** view_cdr_log, view_api_details_cdr and webhook_request_data all look up one call. */
 export const cdrLookupSchema = z.strictObject({
   cdr_id: requiredText,
-  reference_id: requestText.optional(),
+  reference_id: z.optional(requestText),
 });
 export type CdrLookup = z.input<typeof cdrLookupSchema>;
 
@@ -73,23 +74,23 @@ export const authorizeRequestSchema = z.strictObject({
 export type AuthorizeRequest = z.input<typeof authorizeRequestSchema>;
 
 /** Every renewal returns a new refresh token; the one sent here is spent once Paytia answers. */
-export const refreshTokenRequestSchema = authorizeRequestSchema.extend({
+export const refreshTokenRequestSchema = z.extend(authorizeRequestSchema, {
   refresh_token: requiredText,
 });
 export type RefreshTokenRequest = z.input<typeof refreshTokenRequestSchema>;
 
 /** Wording for the rules that have no message of their own. */
-const ruleWording: z.core.$ZodErrorMap = (issue) => {
+const ruleWording = inEnglish((issue) => {
   if (issue.input === undefined) return 'is required';
   if (issue.code !== 'invalid_type') return undefined;
   return `must be ${/^[aeiou]/.test(issue.expected) ? 'an' : 'a'} ${issue.expected}`;
-};
+});
 
 /**
  * Checks a request before it is sent. Throws PaytiaInvalidRequestError naming each offending field
  * and rule; values are never quoted, as they may be personal data or secrets.
  */
-export function validateRequest<Schema extends z.ZodType>(
+export function validateRequest<Schema extends z.ZodMiniType>(
   call: PaytiaCall,
   schema: Schema,
   request: unknown,

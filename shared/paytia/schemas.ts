@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { type PaytiaTimestamp, toPaytiaTimestamp } from './dates.js';
 
 /*
@@ -14,38 +14,46 @@ function given(value: unknown): unknown {
 }
 
 /** An optional field that also tolerates null and "". */
-function optional<Schema extends z.ZodType>(schema: Schema) {
-  return z.preprocess(given, schema.optional());
+function optional<Schema extends z.ZodMiniType>(schema: Schema) {
+  return z.pipe(z.transform(given), z.optional(schema));
 }
 
 /** Text that may arrive as a number (ids, phone numbers, agent ids). */
-export const paytiaTextSchema = z.union([z.string(), z.number().transform(String)]);
+export const paytiaTextSchema = z.union([z.string(), z.pipe(z.number(), z.transform(String))]);
 
 /** A whole or decimal number that may arrive as text (`"0"`, `" 200 "`). */
 export const paytiaNumberSchema = z.union([
   z.number(),
-  z
-    .string()
-    .trim()
-    .regex(/^-?\d+(\.\d+)?$/, 'expected a number')
-    .transform(Number),
+  z.pipe(z.string().check(z.trim(), z.regex(/^-?\d+(\.\d+)?$/, 'expected a number')), z.transform(Number)),
 ]);
 
 /**
  * A money amount, kept as the decimal text Paytia sent (numbers are turned into text): amounts are
  * compared in reconciliation, and binary floating point would make "0.10 + 0.20" a finding.
  */
-export const paytiaDecimalSchema = z.union([z.string().trim(), z.number().transform(String)]);
+export const paytiaDecimalSchema = z.union([
+  z.string().check(z.trim()),
+  z.pipe(z.number(), z.transform(String)),
+]);
 
 /** Paytia's `httpStatus`: true or false, possibly as "true"/"false" or 1/0. */
 export const paytiaBooleanSchema = z.union([
   z.boolean(),
-  z.literal([1, '1', 'true']).transform(() => true),
-  z.literal([0, '0', 'false']).transform(() => false),
+  z.pipe(
+    z.literal([1, '1', 'true']),
+    z.transform(() => true),
+  ),
+  z.pipe(
+    z.literal([0, '0', 'false']),
+    z.transform(() => false),
+  ),
 ]);
 
 /** Any of Paytia's timestamp formats; the raw text is kept next to the parsed instant (see dates.ts). */
-export const paytiaTimestampSchema = paytiaTextSchema.transform((raw) => toPaytiaTimestamp(raw));
+export const paytiaTimestampSchema = z.pipe(
+  paytiaTextSchema,
+  z.transform((raw: string) => toPaytiaTimestamp(raw)),
+);
 export type { PaytiaTimestamp };
 
 export const paytiaStatusSchema = z.looseObject({
@@ -61,13 +69,13 @@ function asArray(value: unknown): unknown {
 }
 
 /** The envelope every reporting endpoint wraps its records in. */
-export function paytiaEnvelopeSchema<Record extends z.ZodType>(record: Record) {
+export function paytiaEnvelopeSchema<Record extends z.ZodMiniType>(record: Record) {
   return z.looseObject({
     httpStatus: paytiaBooleanSchema,
     /** Echoes the request's `reference_id`. */
     reference_id: optional(paytiaTextSchema),
     status: paytiaStatusSchema,
-    data: z.preprocess(asArray, z.array(record)),
+    data: z.pipe(z.transform(asArray), z.array(record)),
   });
 }
 
@@ -99,8 +107,8 @@ export const paymentTakenRecordSchema = z.looseObject({
   status: optional(paytiaTextSchema),
   acquirer_message: optional(paytiaTextSchema),
   gateway_nickname: optional(paytiaTextSchema),
-  metadata: z.unknown().optional(),
-  custom_metadata_fields: z.unknown().optional(),
+  metadata: z.optional(z.unknown()),
+  custom_metadata_fields: z.optional(z.unknown()),
 });
 export type PaymentTakenRecord = z.infer<typeof paymentTakenRecordSchema>;
 
@@ -164,9 +172,9 @@ export const apiTraceRecordSchema = z.looseObject({
   uri: optional(paytiaTextSchema),
   method: optional(paytiaTextSchema),
   /** "Serialised": a string or an object, kept as sent. */
-  request_params: z.unknown().optional(),
-  response: z.unknown().optional(),
-  actual_response: z.unknown().optional(),
+  request_params: z.optional(z.unknown()),
+  response: z.optional(z.unknown()),
+  actual_response: z.optional(z.unknown()),
   time: optional(paytiaTimestampSchema),
 });
 export type ApiTraceRecord = z.infer<typeof apiTraceRecordSchema>;
@@ -177,11 +185,11 @@ export type ViewApiDetailsCdrResponse = z.infer<typeof viewApiDetailsCdrResponse
 /** `POST /api/webhook_request_data`: one attempt to deliver a webhook to us. */
 export const webhookDeliveryLogEntrySchema = z.looseObject({
   /** The payload Paytia sent, kept as sent (an object or a JSON string). */
-  webhook_response: z.unknown().optional(),
+  webhook_response: z.optional(z.unknown()),
   /** The status our endpoint answered; 0 means no answer was received. */
   http_code: optional(paytiaNumberSchema),
   /** "Brief and tooltip descriptions": shape not documented, kept as sent. */
-  description: z.unknown().optional(),
+  description: z.optional(z.unknown()),
   /** `success` or `failed`. */
   status: optional(paytiaTextSchema),
   date_time: optional(paytiaTimestampSchema),
@@ -198,8 +206,8 @@ export type WebhookRequestDataResponse = z.infer<typeof webhookRequestDataRespon
 export const tokenResponseSchema = z.looseObject({
   httpStatus: optional(paytiaBooleanSchema),
   reference_id: optional(paytiaTextSchema),
-  access_token: z.string().min(1),
-  refresh_token: z.string().min(1),
+  access_token: z.string().check(z.minLength(1)),
+  refresh_token: z.string().check(z.minLength(1)),
   /** `YYYY-MM-DD HH:MM:SS`, no zone given: read as UTC (see dates.ts); `raw` keeps the text. */
   expire_time: optional(paytiaTimestampSchema),
   status: optional(paytiaStatusSchema),

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { inEnglish } from './wording.js';
 
 /**
  * The Paytia credentials secret (one JSON secret, id in `PAYTIA_SECRET_ID`), in one of two modes:
@@ -14,22 +15,22 @@ import { z } from 'zod';
  */
 export const apiKeySecretSchema = z.looseObject({
   mode: z.literal('api_key'),
-  api_key: z.string().min(1, 'must not be empty'),
+  api_key: z.string().check(z.minLength(1, 'must not be empty')),
 });
 export type ApiKeySecret = z.infer<typeof apiKeySecretSchema>;
 
-const text = z.string().min(1, 'must not be empty');
+const text = z.string().check(z.minLength(1, 'must not be empty'));
 
 export const accessTokenSecretSchema = z.looseObject({
   mode: z.literal('access_token'),
-  client_id: z.string().regex(/^[0-9a-fA-F]{32}$/, 'must be 32 hexadecimal characters'),
+  client_id: z.string().check(z.regex(/^[0-9a-fA-F]{32}$/, 'must be 32 hexadecimal characters')),
   client_secret: text,
-  refresh_token: text.optional(),
-  access_token: text.optional(),
+  refresh_token: z.optional(text),
+  access_token: z.optional(text),
   /** As Paytia sent it: `YYYY-MM-DD HH:MM:SS`, no zone. */
-  expire_time: z.string().optional(),
+  expire_time: z.optional(z.string()),
   /** When the rotator obtained `access_token`, ISO 8601. */
-  obtained_at: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 time' }).optional(),
+  obtained_at: z.optional(z.iso.datetime({ offset: true, error: 'must be an ISO 8601 time' })),
 });
 export type AccessTokenSecret = z.infer<typeof accessTokenSecretSchema>;
 
@@ -57,7 +58,7 @@ export function parseTokenSecret(secretString: string | undefined): TokenSecret 
       'the Paytia secret still holds its placeholder: fill it in (see "Paytia credentials" in the README)',
     );
   }
-  const result = tokenSecretSchema.safeParse(json);
+  const result = tokenSecretSchema.safeParse(json, { error: inEnglish() });
   if (result.success) return result.data;
   const problems = result.error.issues.map(
     (issue) => `${issue.path.join('.') || 'secret'}: ${issue.message}`,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { PaytiaClient } from '../paytia/client.js';
+import type { PaytiaCoreClient } from '../paytia/core-client.js';
 import { parsePaytiaTimestamp } from '../paytia/dates.js';
 import { isRetryable } from '../paytia/retry.js';
 import type { TokenResponse } from '../paytia/schemas.js';
@@ -42,7 +42,7 @@ export interface RotationLogger {
 
 export interface RotationDependencies {
   store: TokenSecretStore;
-  paytia: Pick<PaytiaClient, 'authorize' | 'refreshToken'>;
+  paytia: Pick<PaytiaCoreClient, 'authorize' | 'refreshToken'>;
   clock: () => Date;
   /** A token younger than this is left alone: schedules deliver at least once, and a duplicate run must not spend the refresh token. */
   minAgeMs: number;

@@ -229,6 +229,8 @@ describe('readIngestConfig: bad whole numbers', () => {
     ['WEBHOOK_TOKEN_CACHE_SECONDS', '-1'],
     ['MAX_BODY_BYTES', String(MAX_BODY_BYTES_CEILING + 1)],
     ['RETENTION_DAYS', '2.5'],
+    // Past 2^53: said once, in the same words, not as zod's "Invalid input".
+    ['RETENTION_DAYS', '99999999999999999999'],
   ] as const)('says what %s expects when given %j', (name, value) => {
     // Act
     const error = configurationErrorFor({ ...REQUIRED, [name]: value });

@@ -232,6 +232,19 @@ describe('other failures', () => {
     expect(error.message).toContain('data.0.unique_id');
   });
 
+  it("names a wrong type in zod's English, which zod/mini does not load by itself", async () => {
+    // Prepare
+    const { client } = clientAnswering(envelope(['not a record']));
+
+    // Act
+    const error = await failureOf(client.paymentTaken());
+
+    // Assess
+    expect((error as PaytiaUnexpectedResponseError).problems).toEqual([
+      'data.0: Invalid input: expected object, received string',
+    ]);
+  });
+
   it('a JSON array body is in the wrong shape', async () => {
     // Prepare
     const { client } = clientAnswering(json(200, []));

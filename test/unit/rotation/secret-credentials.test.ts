@@ -88,6 +88,11 @@ describe('secretsManagerCredentials', () => {
     ['has no access token yet', tokenSecret(undefined), /no access token yet/],
     ['still holds the placeholder', JSON.stringify({ mode: 'placeholder' }), /placeholder/],
     ['is malformed', JSON.stringify({ mode: 'api_key' }), /api_key/],
+    [
+      'has a field of the wrong type',
+      JSON.stringify({ mode: 'api_key', api_key: 42 }),
+      'the Paytia secret is malformed: api_key: Invalid input: expected string, received number',
+    ],
   ])('fails clearly when the secret %s', async (_, secretString, message) => {
     secretsManager.on(GetSecretValueCommand).resolves({ SecretString: secretString });
     await expect(provider().headers()).rejects.toThrow(message);
