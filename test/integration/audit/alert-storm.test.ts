@@ -128,7 +128,7 @@ describe('alert storms', () => {
     expect(digest?.message).toContain('90 not listed below');
     const token = new URL(harness.webhookUrl).pathname.split('/')[3] as string;
     for (const message of messages) expect(JSON.stringify(message)).not.toContain(token);
-  });
+  }, 120_000); // 200 webhooks received and audited: minutes on a loaded two-core machine
 
   it('sends each digest once, and alerts one by one again in the next window', async () => {
     // Prepare: a storm, its digest, then a few more forgeries an hour later.
