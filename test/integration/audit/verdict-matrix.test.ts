@@ -372,67 +372,71 @@ function outcome(deliveries: StoredDeliveryItem[], findings: StoredFinding[]): s
 }
 
 describe('verdict matrix: every flow and fault under every simulator profile', () => {
-  it.each(PROFILE_NAMES)('profile %s', async (profile) => {
-    // Prepare and Act
-    const behaviour = PROFILES[profile] as PaytiaBehaviour;
-    const run = await runProfile(profile);
-    const row = new Map<string, string>();
-    outcomes.set(profile, row);
+  it.each(PROFILE_NAMES)(
+    'profile %s',
+    async (profile) => {
+      // Prepare and Act
+      const behaviour = PROFILES[profile] as PaytiaBehaviour;
+      const run = await runProfile(profile);
+      const row = new Map<string, string>();
+      outcomes.set(profile, row);
 
-    // Assess
-    for (const scenario of SCENARIOS) {
-      const deliveries = deliveriesOf(run, scenario);
-      const findings = findingsOf(run, scenario, deliveries);
-      const cell = outcome(deliveries, findings);
-      row.set(scenario.name, cell);
-      const where = `${profile} / ${scenario.name}: ${cell}`;
-      expect(
-        deliveries.filter((delivery) => delivery.pending),
-        `${where}: left pending`,
-      ).toEqual([]);
-      const expected = scenario.expect(behaviour);
+      // Assess
+      for (const scenario of SCENARIOS) {
+        const deliveries = deliveriesOf(run, scenario);
+        const findings = findingsOf(run, scenario, deliveries);
+        const cell = outcome(deliveries, findings);
+        row.set(scenario.name, cell);
+        const where = `${profile} / ${scenario.name}: ${cell}`;
+        expect(
+          deliveries.filter((delivery) => delivery.pending),
+          `${where}: left pending`,
+        ).toEqual([]);
+        const expected = scenario.expect(behaviour);
 
-      if (expected.kind === 'genuine') {
-        expect(findings.filter(serious), `${where}: a false alert`).toEqual([]);
-        expect(
-          deliveries.filter((d) => !['verified', 'corroborated', 'unverifiable'].includes(d.auditStatus)),
-          `${where}: a genuine delivery with findings`,
-        ).toEqual([]);
-        // The outcome webhook of a genuine payment is proven, not merely unverifiable.
-        const finals = deliveries.filter((d) => d.body.toString('utf8').includes('"status"'));
-        expect(
-          finals.filter((d) => d.auditStatus === 'unverifiable'),
-          `${where}: a genuine final webhook left unproven`,
-        ).toEqual([]);
-      } else if (expected.kind === 'finding') {
-        expect(
-          findings.filter(serious).map((finding) => `${finding.type}(${finding.severity})`),
-          `${where}: one incident, one finding`,
-        ).toEqual([`${expected.type}(${expected.severity})`]);
-      } else {
-        expect(findings.filter(serious), `${where}: no evidence, so no alert`).toEqual([]);
-        const faulty = deliveries.filter((d) => d.origin === 'received');
-        expect(
-          faulty.map((d) => d.auditStatus),
-          `${where}: never verified`,
-        ).toEqual([expected.verdict]);
+        if (expected.kind === 'genuine') {
+          expect(findings.filter(serious), `${where}: a false alert`).toEqual([]);
+          expect(
+            deliveries.filter((d) => !['verified', 'corroborated', 'unverifiable'].includes(d.auditStatus)),
+            `${where}: a genuine delivery with findings`,
+          ).toEqual([]);
+          // The outcome webhook of a genuine payment is proven, not merely unverifiable.
+          const finals = deliveries.filter((d) => d.body.toString('utf8').includes('"status"'));
+          expect(
+            finals.filter((d) => d.auditStatus === 'unverifiable'),
+            `${where}: a genuine final webhook left unproven`,
+          ).toEqual([]);
+        } else if (expected.kind === 'finding') {
+          expect(
+            findings.filter(serious).map((finding) => `${finding.type}(${finding.severity})`),
+            `${where}: one incident, one finding`,
+          ).toEqual([`${expected.type}(${expected.severity})`]);
+        } else {
+          expect(findings.filter(serious), `${where}: no evidence, so no alert`).toEqual([]);
+          const faulty = deliveries.filter((d) => d.origin === 'received');
+          expect(
+            faulty.map((d) => d.auditStatus),
+            `${where}: never verified`,
+          ).toEqual([expected.verdict]);
+        }
       }
-    }
 
-    // Portal telephony webhooks and CDR pushes name no payment: stored and shown, never alerted.
-    const telephony = run.deliveries.filter((delivery) =>
-      /PAYTIA-XFER|"inddi"/.test(delivery.body.toString('utf8')),
-    );
-    expect(telephony.length > 0, `${profile}: telephony webhooks sent`).toBe(behaviour.telephonyWebhooks);
-    expect(
-      telephony.map((delivery) => delivery.auditStatus).filter((status) => status !== 'unverifiable'),
-    ).toEqual([]);
-    row.set('portal and CDR webhooks', behaviour.telephonyWebhooks ? 'unverifiable' : 'not sent');
-    const telephonyIds = new Set(telephony.map((delivery) => delivery.deliveryId));
-    expect(
-      run.findings.filter((finding) => finding.deliveryId && telephonyIds.has(finding.deliveryId)),
-    ).toEqual([]);
-  });
+      // Portal telephony webhooks and CDR pushes name no payment: stored and shown, never alerted.
+      const telephony = run.deliveries.filter((delivery) =>
+        /PAYTIA-XFER|"inddi"/.test(delivery.body.toString('utf8')),
+      );
+      expect(telephony.length > 0, `${profile}: telephony webhooks sent`).toBe(behaviour.telephonyWebhooks);
+      expect(
+        telephony.map((delivery) => delivery.auditStatus).filter((status) => status !== 'unverifiable'),
+      ).toEqual([]);
+      row.set('portal and CDR webhooks', behaviour.telephonyWebhooks ? 'unverifiable' : 'not sent');
+      const telephonyIds = new Set(telephony.map((delivery) => delivery.deliveryId));
+      expect(
+        run.findings.filter((finding) => finding.deliveryId && telephonyIds.has(finding.deliveryId)),
+      ).toEqual([]);
+    },
+    120_000,
+  ); // a few hundred webhooks through the receiver and the auditor per profile
 });
 
 /** Prints profile x scenario -> outcome, as the README shows it. */
