@@ -48,6 +48,8 @@ export interface PaytiaWebhookStackProps extends StackProps {
   readonly auditSettleSeconds?: number;
   /** Alarm when a delivery has waited longer than this for its audit, 5 to 1440. @default 45 */
   readonly backlogAgeAlarmMinutes?: number;
+  /** Paytia requests a second, at most, from one audit or sweep run. @default 10 */
+  readonly paytiaMaxRequestsPerSecond?: number;
 }
 
 /** The Paytia webhook receiver and auditor: one stack, one construct per job. */
@@ -95,6 +97,7 @@ export class PaytiaWebhookStack extends Stack {
       sweepRateMinutes: props.sweepRateMinutes,
       settleSeconds: props.auditSettleSeconds,
       backlogAgeAlarmMinutes: props.backlogAgeAlarmMinutes,
+      paytiaMaxRequestsPerSecond: props.paytiaMaxRequestsPerSecond,
       retentionDays: props.retentionDays,
       logRetention: props.logRetention,
       logLevel: props.logLevel,

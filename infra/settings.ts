@@ -67,6 +67,7 @@ const SettingsSchema = z
     sweepRateMinutes: count(15, 1440).default(60),
     auditSettleSeconds: count(0, 86_400).default(120),
     backlogAgeAlarmMinutes: count(5, 1440).default(45),
+    paytiaMaxRequestsPerSecond: count(1, 1000).default(10),
     logLevel: z
       .string()
       .transform((level) => level.toUpperCase())

@@ -249,6 +249,7 @@ describe('deploy settings', () => {
       sweepRateMinutes: 60,
       auditSettleSeconds: 120,
       backlogAgeAlarmMinutes: 45,
+      paytiaMaxRequestsPerSecond: 10,
       logLevel: 'INFO',
       logRetention: 365,
     });
