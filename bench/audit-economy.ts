@@ -1,6 +1,7 @@
 /**
- * Audit economy: Paytia API calls per audited delivery, and the audit's wall time with 20 ms on
- * every Paytia call, at the deployed concurrency (4) against the same audit one delivery at a time.
+ * Audit economy and capacity: Paytia API calls per audited delivery, the audit's wall time with
+ * 20 ms on every Paytia call at the deployed concurrency (4) against the same audit one delivery
+ * at a time, and deliveries audited per hour at the deployed defaults, Paytia rate limit in force.
  *
  * Three processes, as the auditor's world is remote in AWS: this one runs only the auditor (as
  * the Lambda function would); dynalite runs in one of its own; the Paytia simulator, the
@@ -10,15 +11,22 @@
  * 1,000 link-to-pay payments created through the simulator's `payment_service`, one every 86.4 s
  * of the simulator's clock across one UTC day, each sending its JSON final-state webhook to the
  * receiver (the ingest code behind the local API Gateway stand-in), which stores it in DynamoDB.
- * Every tenth payment fails; both outcomes verify. The stored deliveries are then copied, item
- * for item, into one table per audit, so every audit starts from the same state.
+ * Every tenth payment fails; both outcomes verify. 50 phone payments (20 IVR stage webhooks and a
+ * final one each) are created the same way across the day before. The stored deliveries are then
+ * copied, item for item, into one table per audit, so every audit starts from the same state.
  *
  * Each audit is the real run (`auditPendingDeliveries`) with the deployed settings
- * (`readAuditConfig` defaults: batches of 500, so two runs drain 1,000), the real DynamoDB store,
- * the real EventBridge publisher (local stand-in) and the real Paytia client (API key, 10 s
- * timeout, 2 retries, as the audit function). The simulator delays every API call by 20 ms
- * (`injectApiFault({ delayMs: 20 })`, lasting). After an unmeasured warm-up audit of a tenth of
- * the deliveries, audits run in the order 4, 1, 1, 4 (concurrency), so drift falls on both alike.
+ * (`readAuditConfig` defaults), the real DynamoDB store, the real EventBridge publisher (local
+ * stand-in) and the real Paytia client (API key, 10 s timeout, 2 retries, as the audit function).
+ * The simulator delays every API call by 20 ms (`injectApiFault({ delayMs: 20 })`, lasting).
+ *
+ * Economy: the link-to-pay deliveries, with the Paytia rate limit lifted (1,000 a second) so the
+ * figure is the audit's own concurrency. After an unmeasured warm-up audit of a tenth of them,
+ * audits run in the order 4, 1, 1, 4 (concurrency), so drift falls on both alike.
+ *
+ * Capacity: the same deliveries again, and the phone payments' deliveries, each audited at the
+ * deployed defaults exactly (concurrency 4, 10 Paytia requests a second, 240 s budget). Deliveries
+ * audited per hour is the count audited divided by the runs' wall time, times 3,600.
  */
 import {
   type AttributeValue,
@@ -40,14 +48,32 @@ import { firstMessage, processCpuMs, spawnTypeScript, startDynamoDbProcess, stop
 import type { BenchmarkResult } from './report.js';
 
 export interface AuditOptions {
+  /** Link-to-pay payments, one delivery each. */
   deliveries: number;
+  /** Phone payments, 21 deliveries each, for the capacity figure. */
+  phonePayments: number;
   /** Paytia API latency added to every call, ms. */
   apiDelayMs: number;
   /** Audit concurrency of each audit, in the order run. */
   order: number[];
 }
 
-export const AUDIT_DEFAULTS: AuditOptions = { deliveries: 1_000, apiDelayMs: 20, order: [4, 1, 1, 4] };
+export const AUDIT_DEFAULTS: AuditOptions = {
+  deliveries: 1_000,
+  phonePayments: 50,
+  apiDelayMs: 20,
+  order: [4, 1, 1, 4],
+};
+
+/** A completed phone payment posts 20 IVR stage webhooks and one final webhook. */
+const PHONE_DELIVERIES = 21;
+/** The stack's default audit interval (`auditRateMinutes`), in ms. */
+const AUDIT_INTERVAL_MS = 5 * 60_000;
+/**
+ * The economy's audits measure concurrency, not the limit: at 1,000 requests a second the
+ * limiter spaces requests 1 ms apart, far below what 4 deliveries at a time ask for.
+ */
+const UNLIMITED = { PAYTIA_MAX_REQUESTS_PER_SECOND: '1000' };
 
 /** 2026-06-15 00:00 UTC: the day the payments are spread over. */
 const DAY_START = Date.UTC(2026, 5, 15);
@@ -95,6 +121,7 @@ export async function runAuditEconomy(
       dynamoDbEndpoint: dynamo.endpoint,
       table: seeded,
       deliveries: options.deliveries,
+      phonePayments: options.phonePayments,
       apiDelayMs: options.apiDelayMs,
       dayStart: DAY_START,
       eventBus: BUS,
@@ -109,10 +136,18 @@ export async function runAuditEconomy(
     });
     closers.push(() => eventsClient.destroy());
 
-    const items = await scanAll(dynamoDb, seeded);
-    const stored = items.filter((item) => item.entity?.S === 'delivery').length;
-    if (stored !== options.deliveries) {
-      throw new Error(`expected ${options.deliveries} stored deliveries after seeding, found ${stored}`);
+    const scanned = await scanAll(dynamoDb, seeded);
+    const ofReference = (prefix: string) =>
+      scanned.filter((item) => item.entity?.S === 'delivery' && item.referenceId?.S?.startsWith(prefix));
+    // The link-to-pay deliveries (the economy's, and the capacity's worst case) and the phone ones.
+    const items = ofReference('BENCH-');
+    const phoneItems = ofReference('PHONE-');
+    const phoneDeliveries = options.phonePayments * PHONE_DELIVERIES;
+    if (items.length !== options.deliveries || phoneItems.length !== phoneDeliveries) {
+      throw new Error(
+        `expected ${options.deliveries} link and ${phoneDeliveries} phone deliveries after seeding, ` +
+          `found ${items.length} and ${phoneItems.length}`,
+      );
     }
 
     // One unmeasured audit of a tenth of the deliveries first, so that no measured audit pays for
@@ -120,14 +155,9 @@ export async function runAuditEconomy(
     progress('warm-up audit');
     const warmupTable = 'audit-warmup';
     await ensureTable(dynamoDb, warmupTable);
-    const deliveryItems = items.filter((item) => item.entity?.S === 'delivery');
-    await copyItems(dynamoDb, warmupTable, deliveryItems.slice(0, Math.ceil(deliveryItems.length / 10)));
-    await auditAll(
-      { dynamoDb, eventsClient, simUrl: world.simUrl, apiKey: world.apiKey },
-      warmupTable,
-      Math.max(...options.order),
-      () => clock,
-    );
+    await copyItems(dynamoDb, warmupTable, items.slice(0, Math.ceil(items.length / 10)));
+    const clients = { dynamoDb, eventsClient, simUrl: world.simUrl, apiKey: world.apiKey };
+    await auditAll(clients, warmupTable, economySettings(Math.max(...options.order)), () => clock);
 
     const reports: AuditRunReport[] = [];
     for (const [position, concurrency] of options.order.entries()) {
@@ -139,12 +169,7 @@ export async function runAuditEconomy(
         dynamoDb: processCpuMs(dynamo.pid),
         world: processCpuMs(worldProcess.pid),
       };
-      const report = await auditAll(
-        { dynamoDb, eventsClient, simUrl: world.simUrl, apiKey: world.apiKey },
-        table,
-        concurrency,
-        () => clock,
-      );
+      const report = await auditAll(clients, table, economySettings(concurrency), () => clock);
       const used = (before: number | undefined, after: number | undefined) =>
         before === undefined || after === undefined ? undefined : after - before;
       report.otherProcessesCpuMs = {
@@ -154,14 +179,35 @@ export async function runAuditEconomy(
       reports.push(report);
     }
 
-    for (const report of reports) {
-      if (report.audited !== options.deliveries || report.verified !== options.deliveries) {
+    // Capacity: each set of deliveries audited once more at the deployed defaults, rate limit on.
+    const capacity: Record<'link' | 'phone', AuditRunReport> = {} as Record<'link' | 'phone', AuditRunReport>;
+    for (const [kind, kindItems] of [
+      ['link', items],
+      ['phone', phoneItems],
+    ] as const) {
+      const table = `capacity-${kind}`;
+      await ensureTable(dynamoDb, table);
+      await copyItems(dynamoDb, table, kindItems);
+      progress(`capacity at the deployed defaults: ${kindItems.length} ${kind} deliveries`);
+      capacity[kind] = await auditAll(clients, table, {}, () => clock);
+    }
+
+    for (const [report, expected] of [
+      ...reports.map((report) => [report, options.deliveries] as const),
+      [capacity.link, options.deliveries] as const,
+      [capacity.phone, phoneDeliveries] as const,
+    ]) {
+      if (report.audited !== expected || report.verified !== expected) {
         throw new Error(
-          `audit at concurrency ${report.concurrency}: ${report.audited} audited, ${report.verified} verified, ` +
+          `audit of ${report.table}: ${report.audited} audited, ${report.verified} verified, ` +
             `findings ${report.findings.join(', ') || 'none'}, ${report.deferred} deferred`,
         );
       }
     }
+    const perHour = (report: AuditRunReport) => (report.audited / report.wallMs) * 3_600_000;
+    // The schedule's share of each hour the auditor can spend auditing: its budget of each interval.
+    const budgetMs = readAuditConfig(configEnvironment('bench', world.simUrl)).timeBudgetMs;
+    const scheduledShare = budgetMs / AUDIT_INTERVAL_MS;
     const mean = (concurrency: number, key: 'wallMs' | 'auditorCpuMs') => {
       const matching = reports.filter((report) => report.concurrency === concurrency);
       return matching.reduce((total, report) => total + report[key], 0) / matching.length;
@@ -173,7 +219,7 @@ export async function runAuditEconomy(
     const callsPerDelivery = (first?.httpRequests ?? 0) / (first?.audited || 1);
     return {
       name: 'audit',
-      title: 'Audit economy: Paytia calls per delivery and wall time with 20 ms API latency',
+      title: 'Audit economy and capacity, with 20 ms on every Paytia call',
       figures: [
         {
           metric: `Paytia API calls per delivery (${options.deliveries} over one day)`,
@@ -220,10 +266,54 @@ export async function runAuditEconomy(
           digits: 0,
         },
         { metric: 'audit runs to drain the backlog', value: first?.runs ?? 0, unit: '', digits: 0 },
+        {
+          metric: 'deliveries audited per hour at defaults, link-to-pay (a log read each)',
+          value: perHour(capacity.link),
+          unit: '/h',
+          digits: 0,
+          target: { op: '>=', limit: 30_000 },
+        },
+        {
+          metric: `  the same per hour of schedule (${budgetMs / 1000} s of each ${AUDIT_INTERVAL_MS / 60_000} min)`,
+          value: perHour(capacity.link) * scheduledShare,
+          unit: '/h',
+          digits: 0,
+        },
+        {
+          metric: '  Paytia requests per second during that audit',
+          value: capacity.link.httpRequests / (capacity.link.wallMs / 1000),
+          unit: '/s',
+          digits: 2,
+        },
+        {
+          metric: `  wall time for ${options.deliveries} link-to-pay deliveries`,
+          value: capacity.link.wallMs / 1000,
+          unit: 's',
+          digits: 2,
+        },
+        {
+          metric: `deliveries audited per hour at defaults, phone payments (${PHONE_DELIVERIES} webhooks a call)`,
+          value: perHour(capacity.phone),
+          unit: '/h',
+          digits: 0,
+        },
+        {
+          metric: '  the same per hour of schedule',
+          value: perHour(capacity.phone) * scheduledShare,
+          unit: '/h',
+          digits: 0,
+        },
+        {
+          metric: '  Paytia requests per second during that audit',
+          value: capacity.phone.httpRequests / (capacity.phone.wallMs / 1000),
+          unit: '/s',
+          digits: 2,
+        },
       ],
-      details: { options, seedMs: world.seedMs, reports },
+      details: { options, seedMs: world.seedMs, reports, capacity },
       notes: [
-        `${options.apiDelayMs} ms added by the simulator to every Paytia call; deployed settings (batches of 500); runs in the order ${options.order.join(', ')}`,
+        `${options.apiDelayMs} ms added by the simulator to every Paytia call; runs in the order ${options.order.join(', ')} with the Paytia rate limit lifted (1,000/s)`,
+        `capacity: deployed defaults exactly (concurrency 4, 10 Paytia requests/s, 240 s budget); per hour = audited / wall time x 3,600`,
       ],
     };
   } finally {
@@ -238,23 +328,35 @@ interface AuditClients {
   apiKey: string;
 }
 
-/** Audit runs, as the scheduler would fire them, until nothing is pending (at most 10). */
+/** The audit function's environment for one table: the deployed defaults for everything else. */
+function configEnvironment(table: string, simUrl: string): Record<string, string> {
+  return {
+    TABLE_NAME: table,
+    PAYTIA_SECRET_ID: 'bench/paytia-credentials',
+    PAYTIA_BASE_URL: simUrl,
+    ALERT_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:bench-alerts',
+    EVENT_BUS_NAME: BUS,
+  };
+}
+
+/** The economy's settings: this concurrency, the Paytia rate limit lifted. */
+function economySettings(concurrency: number): Record<string, string> {
+  return { AUDIT_CONCURRENCY: String(concurrency), ...UNLIMITED };
+}
+
+/**
+ * Audit runs, as the scheduler would fire them, until nothing is pending (at most 10), with the
+ * deployed defaults but for `overrides` (environment variables).
+ */
 async function auditAll(
   world: AuditClients,
   table: string,
-  concurrency: number,
+  overrides: Record<string, string>,
   now: () => number,
 ): Promise<AuditRunReport> {
   let httpRequests = 0;
   const findings: string[] = [];
-  const settings = readAuditConfig({
-    TABLE_NAME: table,
-    PAYTIA_SECRET_ID: 'bench/paytia-credentials',
-    PAYTIA_BASE_URL: world.simUrl,
-    ALERT_TOPIC_ARN: 'arn:aws:sns:us-east-1:123456789012:bench-alerts',
-    EVENT_BUS_NAME: BUS,
-    AUDIT_CONCURRENCY: String(concurrency),
-  });
+  const settings = readAuditConfig({ ...configEnvironment(table, world.simUrl), ...overrides });
   const deps = {
     store: dynamoDbAuditStore({ client: world.dynamoDb, tableName: table, retentionDays: 400 }),
     // As the audit function builds it, but with the simulator's API key.
@@ -301,7 +403,7 @@ async function auditAll(
   const sum = (key: 'audited' | 'verified' | 'withFindings' | 'waiting' | 'deferred' | 'paytiaCalls') =>
     summaries.reduce((total, summary) => total + summary[key], 0);
   return {
-    concurrency,
+    concurrency: settings.concurrency,
     table,
     wallMs,
     auditorCpuMs,

@@ -5,7 +5,7 @@
  * latency, reports its endpoints, and runs until the parent disconnects. Started by the audit
  * benchmark (`audit-economy.ts`); not a benchmark of its own.
  *
- * Usage: node --import tsx bench/audit-world.ts '{"dynamoDbEndpoint", "table", "deliveries", "apiDelayMs", "dayStart", "eventBus"}'
+ * Usage: node --import tsx bench/audit-world.ts '{"dynamoDbEndpoint", "table", "deliveries", "phonePayments", "apiDelayMs", "dayStart", "eventBus"}'
  */
 import { ensureTable, localDynamoDbClient } from '../local/dynamodb.js';
 import { startLocalEventBridge } from '../local/eventbridge.js';
@@ -20,7 +20,10 @@ import { dynamoDbDeliveryStore } from '../shared/store/dynamodb-delivery-store.j
 export interface AuditWorldSettings {
   dynamoDbEndpoint: string;
   table: string;
+  /** Link-to-pay payments (one webhook each) on the day `dayStart` begins. */
   deliveries: number;
+  /** Phone payments (20 IVR stage webhooks and a final one each) on the day before. */
+  phonePayments: number;
   apiDelayMs: number;
   /** ms since epoch: the start of the UTC day the payments are spread over. */
   dayStart: number;
@@ -81,6 +84,7 @@ async function start(): Promise<AuditWorld> {
     })),
   });
   const webhookUrl = `${api.url}${WEBHOOK_ROUTES.webhook_url.replace('{token}', TOKEN)}`;
+  const transactionWebhookUrl = `${api.url}${WEBHOOK_ROUTES.webhook_url_transaction.replace('{token}', TOKEN)}`;
 
   // Link-to-pay payments, one every day/N of the simulator's clock, each with its final webhook.
   const merchant = new PaytiaClient({
@@ -100,6 +104,23 @@ async function start(): Promise<AuditWorld> {
       currency_code: 'GBP',
       transaction_flag: 4,
       webhook_url: webhookUrl,
+    });
+    await sim.control.waitForWebhooks({ timeoutMs: 10_000 });
+  }
+  // Phone payments, spread across the day before, as the audit harness creates them.
+  for (let index = 0; index < settings.phonePayments; index++) {
+    clock = settings.dayStart - DAY_MS + Math.floor(((index + 0.5) * DAY_MS) / settings.phonePayments);
+    await merchant.paymentService({
+      reference_id: `PHONE-${index}`,
+      reference_number: `INV-PHONE-${index}`,
+      amount: `${20 + (index % 150)}.00`,
+      currency_code: 'GBP',
+      transaction_flag: 0,
+      agent_id: '101',
+      firstname: 'Ada',
+      lastname: 'Lovelace',
+      webhook_url: webhookUrl,
+      webhook_url_transaction: transactionWebhookUrl,
     });
     await sim.control.waitForWebhooks({ timeoutMs: 10_000 });
   }

@@ -35,7 +35,7 @@ export const childBenchmarks: Record<string, ChildBenchmark> = {
   async audit(options, progress) {
     const { AUDIT_DEFAULTS, runAuditEconomy } = await import('./audit-economy.js');
     return runAuditEconomy(
-      options.quick ? { ...AUDIT_DEFAULTS, deliveries: 200, order: [4, 1] } : undefined,
+      options.quick ? { ...AUDIT_DEFAULTS, deliveries: 200, phonePayments: 10, order: [4, 1] } : undefined,
       progress,
     );
   },

@@ -26,8 +26,9 @@ everything on 127.0.0.1. A full run takes about four minutes on two cores.
   parse       reading a 256 KiB body: one form key repeated / distinct form fields, and other shapes
   cold-start  bundle sizes (esbuild, as CDK bundles) and fresh-process import time / an empty module
   throughput  webhooks per second through the local HTTP receiver, 16 concurrent senders
-  audit       Paytia calls per audited delivery, and the audit's time at concurrency 4 against
-              one at a time, with 20 ms on every Paytia call
+  audit       Paytia calls per audited delivery, the audit's time at concurrency 4 against one
+              at a time, and deliveries audited per hour at the deployed defaults (10 Paytia
+              requests a second), with 20 ms on every Paytia call
   cost        dollars per million webhooks at AWS list prices (needs ingest: runs it too)
 
 Options:

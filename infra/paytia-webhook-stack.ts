@@ -56,6 +56,8 @@ export interface PaytiaWebhookStackProps extends StackProps {
   readonly alertStormThreshold?: number;
   /** The alert-storm window in minutes, 1 to 1440. @default 60 */
   readonly alertStormWindowMinutes?: number;
+  /** Paytia requests a second, at most, from one audit or sweep run. @default 10 */
+  readonly paytiaMaxRequestsPerSecond?: number;
 }
 
 /** The Paytia webhook receiver and auditor: one stack, one construct per job. */
@@ -107,6 +109,7 @@ export class PaytiaWebhookStack extends Stack {
       backlogAgeAlarmMinutes: props.backlogAgeAlarmMinutes,
       alertStormThreshold: props.alertStormThreshold,
       alertStormWindowMinutes: props.alertStormWindowMinutes,
+      paytiaMaxRequestsPerSecond: props.paytiaMaxRequestsPerSecond,
       retentionDays: props.retentionDays,
       logRetention: props.logRetention,
       logLevel: props.logLevel,

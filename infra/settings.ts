@@ -71,6 +71,7 @@ const SettingsSchema = z
     throttledAlarmThreshold: count(1, 100_000).default(1),
     alertStormThreshold: count(1, 10_000).default(10),
     alertStormWindowMinutes: count(1, 1440).default(60),
+    paytiaMaxRequestsPerSecond: count(1, 1000).default(10),
     logLevel: z
       .string()
       .transform((level) => level.toUpperCase())

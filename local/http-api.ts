@@ -212,8 +212,8 @@ function isUtf8(body: Buffer): boolean {
   }
 }
 
-export function lambdaContext(functionName: string): Context {
-  const deadline = Date.now() + 10_000;
+export function lambdaContext(functionName: string, timeoutMs = 10_000): Context {
+  const deadline = Date.now() + timeoutMs;
   return {
     callbackWaitsForEmptyEventLoop: false,
     functionName,

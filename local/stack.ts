@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import * as z from 'zod/mini';
+import { AUDIT_FUNCTION_TIMEOUT_SECONDS } from '../shared/audit/config.js';
 import { httpUrlSetting, integerSetting, readConfig } from '../shared/config.js';
 import { WEBHOOK_ROUTES } from '../shared/ingest/api-gateway.js';
 import { matchesAnyToken } from '../shared/ingest/tokens.js';
@@ -308,7 +309,12 @@ export async function startLocalStack(
       const handler = functions[functionName];
       if (!handler) throw new UnknownFunctionError(functionName);
       const previous = running.get(functionName) ?? Promise.resolve();
-      const run = previous.catch(() => undefined).then(() => handler(event, lambdaContext(functionName)));
+      // The audit run plans its work by the time it has left: give it the deployed timeout.
+      const timeoutMs =
+        functionName === LOCAL_NAMES.functions.audit ? AUDIT_FUNCTION_TIMEOUT_SECONDS * 1000 : undefined;
+      const run = previous
+        .catch(() => undefined)
+        .then(() => handler(event, lambdaContext(functionName, timeoutMs)));
       running.set(functionName, run);
       return run;
     };

@@ -7,6 +7,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SNSClient } from '@aws-sdk/client-sns';
 import middy from '@middy/core';
+import type { Context } from 'aws-lambda';
 import { alertStormGuard } from '../../shared/audit/alert-storm.js';
 import { auditPendingDeliveries } from '../../shared/audit/audit-run.js';
 import { readAuditConfig } from '../../shared/audit/config.js';
@@ -99,17 +100,23 @@ const dependencies: AuditDependencies = {
 };
 
 /**
- * Scheduled: `{"mode":"audit"}` every few minutes drains deliveries pending audit;
+ * Scheduled: `{"mode":"audit"}` every few minutes drains deliveries pending audit (for at most
+ * AUDIT_TIME_BUDGET_SECONDS, at most PAYTIA_MAX_REQUESTS_PER_SECOND Paytia requests a second);
  * `{"mode":"sweep","window":"recent"|"previous_day"}` looks for payments with no webhook.
  * Reserved concurrency 1 in the stack: overlapping runs would audit the same deliveries twice.
  */
 export const handler = middy()
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics))
-  .handler(async (event: unknown) => {
+  .handler(async (event: unknown, context: Context) => {
     const invocation = readInvocation(event);
     try {
-      if (invocation.mode === 'audit') return await auditPendingDeliveries(dependencies);
+      if (invocation.mode === 'audit') {
+        // The run keeps auditing until its budget, never closer than a margin to the timeout.
+        return await auditPendingDeliveries(dependencies, {
+          remainingTimeMs: () => context.getRemainingTimeInMillis(),
+        });
+      }
       const summary = await sweepPayments(dependencies, invocation.window);
       count('PaymentsSwept', summary.payments);
       return summary;

@@ -9,7 +9,8 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ALERT_STORM_DEFAULTS } from '../../shared/audit/alert-storm.js';
-import { readAuditConfig } from '../../shared/audit/config.js';
+import { LAMBDA_MARGIN_MS } from '../../shared/audit/audit-run.js';
+import { AUDIT_FUNCTION_TIMEOUT_SECONDS, readAuditConfig } from '../../shared/audit/config.js';
 import { TABLE } from '../../shared/store/table-design.js';
 import type { Alerting } from './alerting.js';
 import { InvokeFunction } from './invoke-function.js';
@@ -66,8 +67,14 @@ export interface AuditProps {
   readonly verificationWindowMinutes?: number;
   /** Deliveries audited at once within a run. @default 4 */
   readonly concurrency?: number;
-  /** Pending deliveries read per run. @default 500 */
-  readonly batchSize?: number;
+  /**
+   * Seconds an audit run keeps starting deliveries: at least a minute short of the function's
+   * 5-minute timeout, so what is in flight finishes, and shorter than the audit interval.
+   * @default 240, or 80% of the audit interval when that is less
+   */
+  readonly timeBudgetSeconds?: number;
+  /** Paytia requests a second, at most, in one run (audit or sweep). @default 10 */
+  readonly paytiaMaxRequestsPerSecond?: number;
   /** Audit attempts of one delivery before it is given up on. @default 10 */
   readonly maxAttempts?: number;
   /** How long ago the recent sweep's window ends. @default 15 */
@@ -126,6 +133,24 @@ export class Audit extends Construct {
     );
     this.backlogAgeAlarmMinutes = backlogAgeAlarmMinutes;
     const settleSeconds = props.settleSeconds ?? 120;
+    // A run ends before the next is due (runs wait for each other: reserved concurrency 1), and
+    // a margin short of the timeout (240 s at the 5-minute default, either way).
+    const maxBudgetSeconds = AUDIT_FUNCTION_TIMEOUT_SECONDS - LAMBDA_MARGIN_MS / 1000;
+    const timeBudgetSeconds =
+      props.timeBudgetSeconds ?? Math.min(maxBudgetSeconds, Math.floor(rateMinutes * 60 * 0.8));
+    // The run would cut a longer budget short at that margin anyway: refuse it where it is chosen.
+    if (timeBudgetSeconds > maxBudgetSeconds) {
+      throw new Error(
+        `Audit: timeBudgetSeconds (${timeBudgetSeconds}) must leave ${LAMBDA_MARGIN_MS / 1000} s of the ` +
+          `function's ${AUDIT_FUNCTION_TIMEOUT_SECONDS} s timeout to finish the deliveries in flight`,
+      );
+    }
+    if (timeBudgetSeconds >= rateMinutes * 60) {
+      throw new Error(
+        `Audit: timeBudgetSeconds (${timeBudgetSeconds}) must be shorter than the audit interval ` +
+          `(${rateMinutes} min), or runs would queue behind each other`,
+      );
+    }
     const sweepMaxWindowHours = props.sweepMaxWindowHours ?? 48;
     // A delivery normally waits the settle delay plus up to one interval; an alarm below that
     // would be in ALARM in normal operation, and nobody reads an alarm that is always on.
@@ -157,7 +182,8 @@ export class Audit extends Construct {
       AUDIT_SETTLE_SECONDS: String(settleSeconds),
       AUDIT_VERIFICATION_WINDOW_SECONDS: String((props.verificationWindowMinutes ?? 30) * 60),
       AUDIT_CONCURRENCY: String(props.concurrency ?? 4),
-      AUDIT_BATCH_SIZE: String(props.batchSize ?? 500),
+      AUDIT_TIME_BUDGET_SECONDS: String(timeBudgetSeconds),
+      PAYTIA_MAX_REQUESTS_PER_SECOND: String(props.paytiaMaxRequestsPerSecond ?? 10),
       AUDIT_MAX_ATTEMPTS: String(props.maxAttempts ?? 10),
       SWEEP_SETTLE_MINUTES: String(props.sweepSettleMinutes ?? 15),
       SWEEP_MAX_WINDOW_HOURS: String(sweepMaxWindowHours),
@@ -179,9 +205,9 @@ export class Audit extends Construct {
     this.function = new ProjectFunction(this, 'audit', {
       functionDir: 'audit',
       description: 'Audits stored Paytia webhooks against Paytia records and sweeps for missing ones',
-      // Headroom for a large backlog or a slow Paytia; what a run leaves undone stays pending for
-      // the next one, so a timeout delays audits but never skips them.
-      timeout: Duration.minutes(5),
+      // A run audits until its time budget (a minute short of this) and leaves the rest pending
+      // for the next one, so a slow Paytia or a large backlog delays audits but never skips them.
+      timeout: Duration.seconds(AUDIT_FUNCTION_TIMEOUT_SECONDS),
       memorySize: 512,
       logRetention: props.logRetention,
       logLevel: props.logLevel,

@@ -2,6 +2,7 @@ import { compareWithLog } from './delivery-log.js';
 import { readPayload } from './payloads.js';
 import { matchPayment, type PaymentMatch } from './payment-match.js';
 import type { StoredDelivery } from './ports.js';
+import { systemTimer } from './rate-limiter.js';
 import {
   type AuditEvidence,
   auditStalledFinding,
@@ -12,7 +13,7 @@ import {
   judgeDelivery,
   paymentEvidence,
 } from './reconcile.js';
-import { type AuditDependencies, forEachWithConcurrency, RunContext } from './run-context.js';
+import { type AuditDependencies, RunContext } from './run-context.js';
 
 export interface AuditRunSummary {
   audited: number;
@@ -26,17 +27,38 @@ export interface AuditRunSummary {
   findingsRaised: string[];
   findingsResolved: string[];
   paytiaCalls: number;
+  /** The time budget ended with due deliveries left unstarted (or unread): the next run takes them. */
+  budgetSpent: boolean;
 }
+
+export interface AuditRunOptions {
+  /**
+   * The Lambda's remaining time (`context.getRemainingTimeInMillis`): the run starts no delivery
+   * later than `LAMBDA_MARGIN_MS` before the function would be stopped, whatever its budget.
+   */
+  remainingTimeMs?: () => number;
+}
+
+/**
+ * Kept back from the Lambda's remaining time: enough to finish the deliveries in flight (each a
+ * few Paytia calls, at worst a 10 s timeout and retries) and record the run.
+ */
+export const LAMBDA_MARGIN_MS = 60_000;
 
 const MINUTE = 60_000;
 
 /**
- * One audit run: every settled delivery pending audit (oldest first, at most `batchSize`), with
- * bounded concurrency, against one cached view of Paytia. Deliveries Paytia logged that we never
- * stored are recovered along the way, and audited in the same run; findings that later evidence
- * disproves are resolved at the end.
+ * One audit run: the settled deliveries pending audit, oldest first, read a page at a time and
+ * audited with bounded concurrency against one cached view of Paytia, until none is due or the
+ * time budget is spent (a delivery started before then is finished; none is started after).
+ * Paytia's request rate, not a batch size, bounds the work. Deliveries Paytia logged that we
+ * never stored are recovered along the way, and audited in the same run; findings that later
+ * evidence disproves are resolved at the end.
  */
-export async function auditPendingDeliveries(deps: AuditDependencies): Promise<AuditRunSummary> {
+export async function auditPendingDeliveries(
+  deps: AuditDependencies,
+  options: AuditRunOptions = {},
+): Promise<AuditRunSummary> {
   const context = new RunContext(deps, false);
   const { now } = context;
   const { settings } = deps;
@@ -52,36 +74,54 @@ export async function auditPendingDeliveries(deps: AuditDependencies): Promise<A
     findingsRaised: [],
     findingsResolved: [],
     paytiaCalls: 0,
+    budgetSpent: false,
   };
-
-  // Deferred deliveries stay in the index; read past them so they cannot starve the due ones.
-  const pending = await deps.store.pendingDeliveries({
-    receivedBefore: new Date(now.getTime() - settings.settleMs).toISOString(),
-    limit: settings.batchSize * 3,
-  });
-  const dueNow = pending.filter(
-    (delivery) => delivery.nextAuditAt === undefined || Date.parse(delivery.nextAuditAt) <= now.getTime(),
+  const timer = deps.timer ?? systemTimer;
+  const budgetMs = Math.min(
+    settings.timeBudgetMs,
+    options.remainingTimeMs ? options.remainingTimeMs() - LAMBDA_MARGIN_MS : Number.POSITIVE_INFINITY,
   );
+  const deadline = timer.now() + budgetMs;
+  // Deliveries begun in this run: a recovered one may also turn up in a later page of the index.
+  const started = new Set<string>();
+
+  /** `settings.concurrency` workers take deliveries from `next` and audit them, while the budget lasts. */
+  const drain = (next: () => Promise<StoredDelivery | undefined>) =>
+    Promise.all(
+      Array.from({ length: settings.concurrency }, async () => {
+        while (timer.now() < deadline) {
+          const delivery = await next();
+          // Checked again: the page read may have taken the rest of the budget.
+          if (delivery === undefined || timer.now() >= deadline) return;
+          started.add(delivery.deliveryId);
+          await auditOne(context, summary, delivery);
+        }
+      }),
+    );
+
+  const pending = pendingPages(deps, {
+    receivedBefore: new Date(now.getTime() - settings.settleMs).toISOString(),
+    now: now.getTime(),
+  });
+  await drain(pending.next);
   // The backlog's age is the auditor falling behind: a delivery waiting on purpose (for a late
   // log entry, a pending payment) is not behind.
-  const oldest = dueNow[0];
+  const oldest = pending.oldestDue();
   deps.metrics.backlog(
-    pending.length,
+    pending.read(),
     oldest ? Math.max(0, Math.round((now.getTime() - Date.parse(oldest.firstReceivedAt)) / 1000)) : 0,
   );
-  const due = dueNow.slice(0, settings.batchSize);
 
-  await forEachWithConcurrency(due, settings.concurrency, (delivery) => auditOne(context, summary, delivery));
-
-  // Recovered deliveries are audited like any other, at once.
-  if (context.recoveredIds.length > 0) {
-    const recovered = [...(await deps.store.getDeliveries(context.recoveredIds)).values()];
-    summary.recovered = recovered.length;
-    await forEachWithConcurrency(recovered, settings.concurrency, (delivery) =>
-      auditOne(context, summary, delivery),
-    );
-  }
+  // Recovered deliveries are audited like any other, at once (what the budget leaves stays pending).
+  summary.recovered = context.recoveredIds.length;
+  const unaudited = context.recoveredIds.filter((id) => !started.has(id));
+  const recovered = unaudited.length > 0 ? [...(await deps.store.getDeliveries(unaudited)).values()] : [];
+  await drain(async () => recovered.shift());
+  summary.budgetSpent = pending.more() || recovered.length > 0;
   summary.findingsResolved = await context.resolveDisproved();
+  // A page that could not be read ends the draining; the run fails after recording what it did.
+  const readError = pending.error();
+  if (readError !== undefined) throw readError;
   summary.findingsRaised = [...context.raiser.raised];
   summary.paytiaCalls = context.view.calls;
   deps.logger.info('audit run finished', {
@@ -90,6 +130,63 @@ export async function auditPendingDeliveries(deps: AuditDependencies): Promise<A
     findingsResolved: summary.findingsResolved.length,
   });
   return summary;
+}
+
+/**
+ * The due deliveries pending audit, oldest first, read a page at a time as the workers need them
+ * (one read at a time). Each page starts after the last delivery of the one before, so a delivery
+ * waiting on purpose (its `nextAuditAt` still ahead) is read once per run and skipped, never read
+ * again in a loop; the run ends when the index holds no more settled deliveries.
+ */
+function pendingPages(deps: AuditDependencies, cut: { receivedBefore: string; now: number }) {
+  const { pageSize } = deps.settings;
+  const due: StoredDelivery[] = [];
+  let after: StoredDelivery | undefined;
+  let exhausted = false;
+  let reading: Promise<void> | undefined;
+  let read = 0;
+  let oldestDue: StoredDelivery | undefined;
+  let error: unknown;
+
+  async function readPage(): Promise<void> {
+    try {
+      const page = await deps.store.pendingDeliveries({
+        receivedBefore: cut.receivedBefore,
+        limit: pageSize,
+        ...(after ? { after } : {}),
+      });
+      // The store fills a page unless the index has no more.
+      exhausted = page.length < pageSize;
+      after = page.at(-1) ?? after;
+      read += page.length;
+      for (const delivery of page) {
+        if (delivery.nextAuditAt !== undefined && Date.parse(delivery.nextAuditAt) > cut.now) continue;
+        oldestDue ??= delivery;
+        due.push(delivery);
+      }
+    } catch (failure) {
+      error = failure;
+      exhausted = true;
+    }
+  }
+
+  return {
+    async next(): Promise<StoredDelivery | undefined> {
+      while (due.length === 0 && !exhausted) {
+        reading ??= readPage().finally(() => {
+          reading = undefined;
+        });
+        await reading;
+      }
+      return due.shift();
+    },
+    /** Whether due deliveries are left unstarted or unread (the budget ended first). */
+    more: () => due.length > 0 || !exhausted,
+    /** Settled deliveries pending audit read so far, due or waiting. */
+    read: () => read,
+    oldestDue: () => oldestDue,
+    error: () => error,
+  };
 }
 
 async function auditOne(

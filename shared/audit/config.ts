@@ -12,6 +12,15 @@ const timeZoneSetting = z._default(
   'Europe/London',
 );
 
+/** The audit function's Lambda timeout, in the stack and in `npm start`'s Lambda context. */
+export const AUDIT_FUNCTION_TIMEOUT_SECONDS = 300;
+
+/**
+ * Pending deliveries read from the index at a time. Not a tuning knob: a run reads page after
+ * page until its time budget ends, and a page is small enough to hold in memory.
+ */
+const PENDING_PAGE_SIZE = 100;
+
 const AuditConfigSchema = z.pipe(
   z.object({
     TABLE_NAME: requiredSetting('the DynamoDB table name'),
@@ -25,7 +34,14 @@ const AuditConfigSchema = z.pipe(
     AUDIT_SETTLE_SECONDS: integerSetting({ min: 0, max: 86_400, default: 120 }),
     AUDIT_VERIFICATION_WINDOW_SECONDS: integerSetting({ min: 1, max: 604_800, default: 1800 }),
     AUDIT_CONCURRENCY: integerSetting({ min: 1, max: 32, default: 4 }),
-    AUDIT_BATCH_SIZE: integerSetting({ min: 1, max: 10_000, default: 500 }),
+    // A minute short of the Lambda timeout, to finish the deliveries in flight.
+    AUDIT_TIME_BUDGET_SECONDS: integerSetting({
+      min: 1,
+      max: 900,
+      default: AUDIT_FUNCTION_TIMEOUT_SECONDS - 60,
+    }),
+    // Paytia publishes no rate limit; this is ours, so an audit never floods it.
+    PAYTIA_MAX_REQUESTS_PER_SECOND: integerSetting({ min: 1, max: 1000, default: 10 }),
     AUDIT_MAX_ATTEMPTS: integerSetting({ min: 1, max: 1000, default: 10 }),
     SWEEP_SETTLE_MINUTES: integerSetting({ min: 0, max: 1440, default: 15 }),
     SWEEP_MAX_WINDOW_HOURS: integerSetting({ min: 1, max: 744, default: 48 }),
@@ -50,7 +66,9 @@ const AuditConfigSchema = z.pipe(
     settleMs: env.AUDIT_SETTLE_SECONDS * 1000,
     verificationWindowMs: env.AUDIT_VERIFICATION_WINDOW_SECONDS * 1000,
     concurrency: env.AUDIT_CONCURRENCY,
-    batchSize: env.AUDIT_BATCH_SIZE,
+    timeBudgetMs: env.AUDIT_TIME_BUDGET_SECONDS * 1000,
+    paytiaRequestsPerSecond: env.PAYTIA_MAX_REQUESTS_PER_SECOND,
+    pageSize: PENDING_PAGE_SIZE,
     maxAttempts: env.AUDIT_MAX_ATTEMPTS,
     sweepSettleMs: env.SWEEP_SETTLE_MINUTES * 60_000,
     sweepMaxWindowMs: env.SWEEP_MAX_WINDOW_HOURS * 3_600_000,

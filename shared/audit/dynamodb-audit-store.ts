@@ -56,9 +56,10 @@ export function dynamoDbAuditStore(options: DynamoDbAuditStoreOptions): AuditSto
     keyValue: string;
     sortBefore?: { attribute: string; value: string };
     limit?: number;
+    startKey?: Record<string, AttributeValue>;
   }): Promise<StoredDelivery[]> {
     const items: StoredDelivery[] = [];
-    let startKey: Record<string, AttributeValue> | undefined;
+    let startKey = input.startKey;
     do {
       const answer = await client.send(
         new QueryCommand({
@@ -103,7 +104,7 @@ export function dynamoDbAuditStore(options: DynamoDbAuditStoreOptions): AuditSto
   }
 
   return {
-    pendingDeliveries({ receivedBefore, limit }) {
+    pendingDeliveries({ receivedBefore, limit, after }) {
       const index = TABLE.indexes.pendingAudit;
       return queryAll({
         indexName: index.name,
@@ -111,6 +112,16 @@ export function dynamoDbAuditStore(options: DynamoDbAuditStoreOptions): AuditSto
         keyValue: PENDING_AUDIT,
         sortBefore: { attribute: index.sortKey, value: receivedBefore },
         limit,
+        // An index position, not an item: it holds even once that delivery has left the index.
+        ...(after
+          ? {
+              startKey: {
+                ...deliveryKey(after.deliveryId),
+                [index.partitionKey]: { S: PENDING_AUDIT },
+                [index.sortKey]: { S: after.firstReceivedAt },
+              },
+            }
+          : {}),
       });
     },
 

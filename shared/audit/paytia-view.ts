@@ -2,6 +2,7 @@ import type { PaytiaCoreClient } from '../paytia/core-client.js';
 import { dayIn, toPaytiaTimestamp } from '../paytia/dates.js';
 import type { PaymentTakenRecord } from '../paytia/schemas.js';
 import { type LoggedAttempt, readLog } from './delivery-log.js';
+import type { RateLimiter } from './rate-limiter.js';
 
 export type AuditPaytiaClient = Pick<
   PaytiaCoreClient,
@@ -21,18 +22,27 @@ export function utcDay(instant: Date): string {
  * Paytia as one audit run sees it: every answer cached for the run, so deliveries of the same day
  * share one walk of payment_taken, and deliveries of the same call share one delivery log. A
  * failed call is not cached: the next delivery that needs it tries again. Zone-less times are
- * read in `timeZone` (PAYTIA_TIME_ZONE), here and only here.
+ * read in `timeZone` (PAYTIA_TIME_ZONE), here and only here. Every request it sends (each page
+ * of a walk too) first waits its turn at `limiter` (PAYTIA_MAX_REQUESTS_PER_SECOND), when given.
  */
 export class PaytiaView {
   readonly #client: AuditPaytiaClient;
   readonly #timeZone: string;
+  readonly #limiter: RateLimiter | undefined;
   readonly #cache = new Map<string, Promise<unknown>>();
   /** Paytia API calls made by this view (pages count one each). */
   calls = 0;
 
-  constructor(client: AuditPaytiaClient, timeZone = 'UTC') {
+  constructor(client: AuditPaytiaClient, timeZone = 'UTC', limiter?: RateLimiter) {
     this.#client = client;
     this.#timeZone = timeZone;
+    this.#limiter = limiter;
+  }
+
+  /** Waits for the rate limit, then sends one request. */
+  async #paced<T>(request: () => Promise<T>): Promise<T> {
+    await this.#limiter?.take();
+    return request();
   }
 
   /** A payment with its `datetime` read in the configured zone. */
@@ -56,11 +66,17 @@ export class PaytiaView {
   paymentsOn(day: string): Promise<PaymentTakenRecord[]> {
     return this.#cached(`payments:${day}`, async () => {
       const records: PaymentTakenRecord[] = [];
-      let lastPageSize = 0;
-      for await (const page of this.#client.paymentTakenPages({ start_date: day, end_date: day })) {
+      const pages = this.#client.paymentTakenPages({ start_date: day, end_date: day });
+      // The walk sends a request for its first page and for the page after a full one (a short
+      // page is the last): each waits its turn.
+      let lastPageSize = PAGE_SIZE;
+      for (;;) {
+        if (lastPageSize === PAGE_SIZE) await this.#limiter?.take();
+        const page = await pages.next();
+        if (page.done) break;
         this.calls++;
-        records.push(...page.data.map((payment) => this.#zoned(payment)));
-        lastPageSize = page.data.length;
+        records.push(...page.value.data.map((payment) => this.#zoned(payment)));
+        lastPageSize = page.value.data.length;
       }
       // The walk also asked for the page after a full one, and an empty day for its first page:
       // both answered No Data Found, which yields no page but was a call all the same.
@@ -84,10 +100,9 @@ export class PaytiaView {
   transaction(transactionId: string): Promise<PaymentTakenRecord[]> {
     return this.#cached(`transaction:${transactionId}`, async () => {
       this.calls++;
-      const answer = await this.#client.paymentTaken({
-        search_transaction_id: transactionId,
-        limit_per_page: 10,
-      });
+      const answer = await this.#paced(() =>
+        this.#client.paymentTaken({ search_transaction_id: transactionId, limit_per_page: 10 }),
+      );
       return answer.data.map((payment) => this.#zoned(payment));
     });
   }
@@ -96,7 +111,8 @@ export class PaytiaView {
   deliveryLog(cdrId: string): Promise<LoggedAttempt[]> {
     return this.#cached(`log:${cdrId}`, async () => {
       this.calls++;
-      return readLog((await this.#client.webhookRequestData({ cdr_id: cdrId })).data, this.#timeZone);
+      const answer = await this.#paced(() => this.#client.webhookRequestData({ cdr_id: cdrId }));
+      return readLog(answer.data, this.#timeZone);
     });
   }
 
@@ -104,8 +120,14 @@ export class PaytiaView {
   callDetail(cdrId: string): Promise<{ cdr: unknown; apiTrace: unknown }> {
     return this.#cached(`detail:${cdrId}`, async () => {
       const [cdr, apiTrace] = await Promise.all([
-        this.#client.viewCdrLog({ cdr_id: cdrId }).then((answer) => answer.data, unavailable),
-        this.#client.viewApiDetailsCdr({ cdr_id: cdrId }).then((answer) => answer.data, unavailable),
+        this.#paced(() => this.#client.viewCdrLog({ cdr_id: cdrId })).then(
+          (answer) => answer.data,
+          unavailable,
+        ),
+        this.#paced(() => this.#client.viewApiDetailsCdr({ cdr_id: cdrId })).then(
+          (answer) => answer.data,
+          unavailable,
+        ),
       ]);
       this.calls += 2;
       return { cdr, apiTrace };

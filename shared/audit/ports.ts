@@ -53,8 +53,16 @@ export interface Disproof {
 
 /** The auditor's access to the table: deliveries, findings and cursors. */
 export interface AuditStore {
-  /** Deliveries waiting for audit, oldest first, first received no later than `receivedBefore`. */
-  pendingDeliveries(options: { receivedBefore: string; limit: number }): Promise<StoredDelivery[]>;
+  /**
+   * Deliveries waiting for audit, oldest first, first received no later than `receivedBefore`: at
+   * most `limit`, and only those after `after` (the last delivery of the previous page), so a
+   * run reads each pending delivery once however many it leaves pending.
+   */
+  pendingDeliveries(options: {
+    receivedBefore: string;
+    limit: number;
+    after?: Pick<StoredDelivery, 'deliveryId' | 'firstReceivedAt'>;
+  }): Promise<StoredDelivery[]>;
   /** The stored deliveries among these ids. */
   getDeliveries(deliveryIds: readonly string[]): Promise<Map<string, StoredDelivery>>;
   /** Deliveries naming this Paytia transaction id. */

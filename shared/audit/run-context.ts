@@ -12,6 +12,7 @@ import type {
   VerifiedEventPublisher,
 } from './ports.js';
 import { type FindingRaiser, findingRaiser } from './raise-findings.js';
+import { RateLimiter, systemTimer, type Timer } from './rate-limiter.js';
 import { missingDeliveryFinding } from './reconcile.js';
 
 export interface AuditSettings {
@@ -20,8 +21,15 @@ export interface AuditSettings {
   /** How long Paytia's records may lag before absence from them is evidence. */
   verificationWindowMs: number;
   concurrency: number;
-  /** Most deliveries audited in one run. */
-  batchSize: number;
+  /**
+   * How long an audit run keeps starting deliveries (AUDIT_TIME_BUDGET_SECONDS). In Lambda it is
+   * also kept a margin short of the function's remaining time.
+   */
+  timeBudgetMs: number;
+  /** Pending deliveries read from the index at a time: a page, not a limit on the run. */
+  pageSize: number;
+  /** Paytia requests a second, at most, across the whole run (PAYTIA_MAX_REQUESTS_PER_SECOND). */
+  paytiaRequestsPerSecond: number;
   /** Transient failures of one delivery's audit before `audit_stalled` is raised. */
   maxAttempts: number;
   /** Payments younger than this are left out of a sweep (their webhook may be on its way). */
@@ -54,6 +62,12 @@ export interface AuditDependencies {
   logger: NarrowLogger;
   metrics: AuditMetrics;
   settings: AuditSettings;
+  /**
+   * The run's own time, for pacing Paytia requests and for its time budget: the wall clock unless
+   * a test gives a fake one.
+   * @default systemTimer
+   */
+  timer?: Timer;
   /**
    * Secret values no finding may carry (the webhook path token, current and previous): removed
    * from every string of a finding before it is stored or sent.
@@ -89,7 +103,9 @@ export class RunContext {
     private readonly undatedSettled: boolean,
   ) {
     this.now = deps.clock();
-    this.view = new PaytiaView(deps.paytia, deps.settings.timeZone);
+    // One limiter for every Paytia request of the run, whichever part of it asks.
+    const limiter = new RateLimiter(deps.settings.paytiaRequestsPerSecond, deps.timer ?? systemTimer);
+    this.view = new PaytiaView(deps.paytia, deps.settings.timeZone, limiter);
     this.raiser = findingRaiser(deps, this.now, () => this.view);
   }
 

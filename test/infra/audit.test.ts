@@ -198,7 +198,8 @@ describe('audit function', () => {
         AUDIT_SETTLE_SECONDS: '120',
         AUDIT_VERIFICATION_WINDOW_SECONDS: '1800',
         AUDIT_CONCURRENCY: '4',
-        AUDIT_BATCH_SIZE: '500',
+        AUDIT_TIME_BUDGET_SECONDS: '240',
+        PAYTIA_MAX_REQUESTS_PER_SECOND: '10',
         AUDIT_MAX_ATTEMPTS: '10',
         SWEEP_SETTLE_MINUTES: '15',
         SWEEP_MAX_WINDOW_HOURS: '48',
@@ -213,10 +214,11 @@ describe('audit function', () => {
     });
   });
 
-  it('passes the settle delay and retention from the stack and every tunable from the construct', () => {
+  it('passes the settle delay, retention and Paytia request rate from the stack and every tunable from the construct', () => {
     synth({
       auditSettleSeconds: 300,
       retentionDays: 30,
+      paytiaMaxRequestsPerSecond: 4,
       alertStormThreshold: 5,
       alertStormWindowMinutes: 15,
     }).hasResourceProperties('AWS::Lambda::Function', {
@@ -227,6 +229,7 @@ describe('audit function', () => {
           RETENTION_DAYS: '30',
           ALERT_STORM_THRESHOLD: '5',
           ALERT_STORM_WINDOW_SECONDS: '900',
+          PAYTIA_MAX_REQUESTS_PER_SECOND: '4',
         }),
       },
     });
@@ -234,7 +237,8 @@ describe('audit function', () => {
       settleSeconds: 0,
       verificationWindowMinutes: 60,
       concurrency: 8,
-      batchSize: 100,
+      timeBudgetSeconds: 120,
+      paytiaMaxRequestsPerSecond: 25,
       maxAttempts: 3,
       sweepSettleMinutes: 30,
       sweepMaxWindowHours: 24,
@@ -244,7 +248,8 @@ describe('audit function', () => {
           AUDIT_SETTLE_SECONDS: '0',
           AUDIT_VERIFICATION_WINDOW_SECONDS: '3600',
           AUDIT_CONCURRENCY: '8',
-          AUDIT_BATCH_SIZE: '100',
+          AUDIT_TIME_BUDGET_SECONDS: '120',
+          PAYTIA_MAX_REQUESTS_PER_SECOND: '25',
           AUDIT_MAX_ATTEMPTS: '3',
           SWEEP_SETTLE_MINUTES: '30',
           SWEEP_MAX_WINDOW_HOURS: '24',
@@ -253,9 +258,22 @@ describe('audit function', () => {
     });
   });
 
+  it('keeps the default time budget within a shorter audit interval, so runs never queue', () => {
+    synthAudit({ rateMinutes: 2 }).hasResourceProperties('AWS::Lambda::Function', {
+      Timeout: 300,
+      Environment: { Variables: Match.objectLike({ AUDIT_TIME_BUDGET_SECONDS: '96' }) },
+    });
+  });
+
   it.each([
     [{ concurrency: 0 }, /Audit: .*AUDIT_CONCURRENCY/],
-    [{ batchSize: 20_000 }, /Audit: .*AUDIT_BATCH_SIZE/],
+    [{ paytiaMaxRequestsPerSecond: 0 }, /Audit: .*PAYTIA_MAX_REQUESTS_PER_SECOND/],
+    [{ timeBudgetSeconds: 0 }, /Audit: .*AUDIT_TIME_BUDGET_SECONDS/],
+    [{ timeBudgetSeconds: 241 }, /timeBudgetSeconds \(241\) must leave 60 s of the function's 300 s timeout/],
+    [
+      { rateMinutes: 2, timeBudgetSeconds: 120 },
+      /timeBudgetSeconds \(120\) must be shorter than the audit interval/,
+    ],
     [{ retentionDays: 0 }, /Audit: .*RETENTION_DAYS/],
     [{ alertStormThreshold: 0 }, /Audit: .*ALERT_STORM_THRESHOLD/],
     [{ verificationWindowMinutes: 0 }, /Audit: .*AUDIT_VERIFICATION_WINDOW_SECONDS/],
@@ -473,12 +491,13 @@ describe('audit alarms', () => {
 describe('audit deploy settings', () => {
   const fromContext = (values: Record<string, unknown>) => readSettings((key) => values[key]);
 
-  it('defaults to a 5-minute audit, an hourly sweep, a 2-minute settle and a 30-minute backlog alarm', () => {
+  it('defaults to a 5-minute audit, an hourly sweep, a 2-minute settle, a 30-minute backlog alarm and 10 Paytia requests a second', () => {
     expect(fromContext({})).toMatchObject({
       auditRateMinutes: 5,
       sweepRateMinutes: 60,
       auditSettleSeconds: 120,
       backlogAgeAlarmMinutes: 45,
+      paytiaMaxRequestsPerSecond: 10,
     });
   });
 
@@ -489,12 +508,14 @@ describe('audit deploy settings', () => {
         sweepRateMinutes: '30',
         auditSettleSeconds: '0',
         backlogAgeAlarmMinutes: '45',
+        paytiaMaxRequestsPerSecond: '3',
       }),
     ).toMatchObject({
       auditRateMinutes: 2,
       sweepRateMinutes: 30,
       auditSettleSeconds: 0,
       backlogAgeAlarmMinutes: 45,
+      paytiaMaxRequestsPerSecond: 3,
     });
   });
 
@@ -509,6 +530,9 @@ describe('audit deploy settings', () => {
     ['auditSettleSeconds', 86_401],
     ['backlogAgeAlarmMinutes', 4],
     ['backlogAgeAlarmMinutes', 1441],
+    ['paytiaMaxRequestsPerSecond', 0],
+    ['paytiaMaxRequestsPerSecond', 1001],
+    ['paytiaMaxRequestsPerSecond', 2.5],
   ])('refuses %s = %s, naming the setting', (key, value) => {
     expect(() => fromContext({ [key]: value })).toThrow(new RegExp(`Invalid stack settings.*${key}`));
   });

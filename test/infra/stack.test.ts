@@ -266,6 +266,7 @@ describe('deploy settings', () => {
       throttledAlarmThreshold: 1,
       alertStormThreshold: 10,
       alertStormWindowMinutes: 60,
+      paytiaMaxRequestsPerSecond: 10,
       logLevel: 'INFO',
       logRetention: 365,
     });

@@ -48,6 +48,7 @@ import {
 import { dynamoDbDeliveryStore } from '../../shared/store/dynamodb-delivery-store.js';
 import { deliveryKey } from '../../shared/store/table-design.js';
 import { startTestTable } from './local-dynamodb.js';
+import { type VirtualTimer, virtualTimer } from './virtual-timer.js';
 
 export const MINUTE = 60_000;
 export const HOUR = 60 * MINUTE;
@@ -59,7 +60,9 @@ export const SETTINGS: AuditSettings = {
   settleMs: 120_000,
   verificationWindowMs: 1_800_000,
   concurrency: 4,
-  batchSize: 500,
+  timeBudgetMs: 240_000,
+  pageSize: 100,
+  paytiaRequestsPerSecond: 10,
   maxAttempts: 10,
   sweepSettleMs: 900_000,
   sweepMaxWindowMs: 48 * HOUR,
@@ -178,6 +181,13 @@ export interface AuditHarness {
   failingAlerts: number;
   /** Requests the auditor's Paytia client sent since the last reset, and how many were faulted. */
   paytiaRequests: { sent: number; faulted: number };
+  /**
+   * The auditor's own time (`AuditDependencies.timer`), rebuilt by reset: it passes only as the
+   * rate limiter waits (or a test advances it), so pacing Paytia costs the tests no wall time.
+   */
+  timer(): VirtualTimer;
+  /** When (on `timer`) each of those requests was sent. */
+  paytiaRequestTimes: number[];
   /** A fresh table, topic, bus, clock and simulator; the simulator answers with this profile. */
   reset(options?: { profile?: string; behaviour?: Partial<PaytiaBehaviour> }): Promise<void>;
   close(): Promise<void>;
@@ -240,6 +250,7 @@ export async function startAuditHarness(options: AuditHarnessOptions = {}): Prom
     };
     let dependencies: AuditDependencies | undefined;
     let snsAlerts: (AlertPublisher & AlertDigestPublisher) | undefined;
+    let timer = virtualTimer();
 
     const silentReceiverLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
     const noReceiverMetrics = {
@@ -274,6 +285,7 @@ export async function startAuditHarness(options: AuditHarnessOptions = {}): Prom
     let faultTurn = 0;
     const auditorFetch: PaytiaFetch = (url, init) => {
       harness.paytiaRequests.sent++;
+      harness.paytiaRequestTimes.push(timer.now());
       const faults = harness.paytiaFaults;
       if (faults && harness.paytiaRequests.sent % faults.failEvery === 0) {
         const kind = FAULT_KINDS[faultTurn++ % FAULT_KINDS.length] ?? FAULT_KINDS[0];
@@ -408,6 +420,8 @@ export async function startAuditHarness(options: AuditHarnessOptions = {}): Prom
       paytiaFaults: undefined,
       failingAlerts: 0,
       paytiaRequests: { sent: 0, faulted: 0 },
+      timer: () => timer,
+      paytiaRequestTimes: [],
       async reset(options = {}) {
         testNumber++;
         clock = START;
@@ -416,6 +430,8 @@ export async function startAuditHarness(options: AuditHarnessOptions = {}): Prom
         harness.paytiaFaults = undefined;
         harness.failingAlerts = 0;
         harness.paytiaRequests = { sent: 0, faulted: 0 };
+        harness.paytiaRequestTimes = [];
+        timer = virtualTimer();
         Object.assign(metrics, {
           verified: 0,
           verdicts: {},
@@ -449,6 +465,7 @@ export async function startAuditHarness(options: AuditHarnessOptions = {}): Prom
           alerts: snsAlerts,
           events: eventBridgePublisher({ client: eventsClient, eventBusName: busName }),
           clock: () => new Date(clock),
+          timer,
           logger,
           metrics: auditMetrics,
           settings: { ...SETTINGS },

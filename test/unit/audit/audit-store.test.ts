@@ -185,6 +185,29 @@ describe('pendingDeliveries', () => {
     expect(ddb).toHaveReceivedCommandTimes(QueryCommand, 2);
   });
 
+  it('reads on from the index position of the last delivery read, whether or not it is still pending', async () => {
+    // Prepare
+    ddb.on(QueryCommand).resolves({ Items: [deliveryItem('d-3')] });
+
+    // Act
+    await store.pendingDeliveries({
+      receivedBefore: '2026-04-23T11:00:00.000Z',
+      limit: 2,
+      after: { deliveryId: 'd-2', firstReceivedAt: '2026-04-23T10:30:01.000Z' },
+    });
+
+    // Assess
+    expect(ddb).toHaveReceivedCommandExactlyOnceWith(QueryCommand, {
+      IndexName: 'pending-audit',
+      Limit: 2,
+      ExclusiveStartKey: {
+        ...key('d-2'),
+        auditQueue: { S: 'pending' },
+        firstReceivedAt: { S: '2026-04-23T10:30:01.000Z' },
+      },
+    });
+  });
+
   it('skips items that are not deliveries', async () => {
     // Prepare
     ddb.on(QueryCommand).resolves({

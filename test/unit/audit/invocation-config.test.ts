@@ -125,7 +125,9 @@ describe('readAuditConfig', () => {
       settleMs: 120_000,
       verificationWindowMs: 1_800_000,
       concurrency: 4,
-      batchSize: 500,
+      timeBudgetMs: 240_000,
+      paytiaRequestsPerSecond: 10,
+      pageSize: 100,
       maxAttempts: 10,
       sweepSettleMs: 900_000,
       sweepMaxWindowMs: 172_800_000,
@@ -145,7 +147,8 @@ describe('readAuditConfig', () => {
       AUDIT_SETTLE_SECONDS: '0',
       AUDIT_VERIFICATION_WINDOW_SECONDS: '3600',
       AUDIT_CONCURRENCY: '32',
-      AUDIT_BATCH_SIZE: '10000',
+      AUDIT_TIME_BUDGET_SECONDS: '900',
+      PAYTIA_MAX_REQUESTS_PER_SECOND: '1000',
       AUDIT_MAX_ATTEMPTS: '1',
       SWEEP_SETTLE_MINUTES: '1440',
       SWEEP_MAX_WINDOW_HOURS: '744',
@@ -164,7 +167,8 @@ describe('readAuditConfig', () => {
       settleMs: 0,
       verificationWindowMs: 3_600_000,
       concurrency: 32,
-      batchSize: 10_000,
+      timeBudgetMs: 900_000,
+      paytiaRequestsPerSecond: 1000,
       maxAttempts: 1,
       sweepSettleMs: 86_400_000,
       sweepMaxWindowMs: 2_678_400_000,
@@ -178,11 +182,17 @@ describe('readAuditConfig', () => {
 
   it('treats an empty variable as unset', () => {
     // Act
-    const config = readAuditConfig({ ...REQUIRED, AUDIT_CONCURRENCY: '', AUDIT_BATCH_SIZE: '' });
+    const config = readAuditConfig({
+      ...REQUIRED,
+      AUDIT_CONCURRENCY: '',
+      AUDIT_TIME_BUDGET_SECONDS: '',
+      PAYTIA_MAX_REQUESTS_PER_SECOND: '',
+    });
 
     // Assess
     expect(config.concurrency).toBe(4);
-    expect(config.batchSize).toBe(500);
+    expect(config.timeBudgetMs).toBe(240_000);
+    expect(config.paytiaRequestsPerSecond).toBe(10);
   });
 
   it('reads process.env when no environment is given', () => {
@@ -216,8 +226,12 @@ describe('readAuditConfig', () => {
     { name: 'AUDIT_CONCURRENCY', value: '0' },
     { name: 'AUDIT_CONCURRENCY', value: '33' },
     { name: 'AUDIT_CONCURRENCY', value: 'four' },
-    { name: 'AUDIT_BATCH_SIZE', value: '10001' },
-    { name: 'AUDIT_BATCH_SIZE', value: '1.5' },
+    { name: 'AUDIT_TIME_BUDGET_SECONDS', value: '0' },
+    { name: 'AUDIT_TIME_BUDGET_SECONDS', value: '901' },
+    { name: 'AUDIT_TIME_BUDGET_SECONDS', value: '1.5' },
+    { name: 'PAYTIA_MAX_REQUESTS_PER_SECOND', value: '0' },
+    { name: 'PAYTIA_MAX_REQUESTS_PER_SECOND', value: '1001' },
+    { name: 'PAYTIA_MAX_REQUESTS_PER_SECOND', value: 'ten' },
     { name: 'AUDIT_MAX_ATTEMPTS', value: '0' },
     { name: 'SWEEP_SETTLE_MINUTES', value: '1441' },
     { name: 'SWEEP_MAX_WINDOW_HOURS', value: '0' },
@@ -244,12 +258,12 @@ describe('readAuditConfig', () => {
     const error = configurationErrorFor({
       ...REQUIRED,
       PAYTIA_BASE_URL: 'gopher://internal-host-7c1f',
-      AUDIT_BATCH_SIZE: 'batch-7c1f',
+      PAYTIA_MAX_REQUESTS_PER_SECOND: 'rate-7c1f',
     });
 
     // Assess
     expect(error.message).toContain('PAYTIA_BASE_URL:');
-    expect(error.message).toContain('AUDIT_BATCH_SIZE:');
+    expect(error.message).toContain('PAYTIA_MAX_REQUESTS_PER_SECOND:');
     expect(error.message).not.toContain('7c1f');
   });
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { AuditPaytiaClient } from '../../../shared/audit/paytia-view.js';
 import { PaytiaView, utcDay } from '../../../shared/audit/paytia-view.js';
+import { RateLimiter } from '../../../shared/audit/rate-limiter.js';
 import { PaytiaApiError } from '../../../shared/paytia/errors.js';
 import type {
   PaymentTakenRecord,
@@ -11,6 +12,7 @@ import type {
   WebhookRequestDataResponse,
 } from '../../../shared/paytia/schemas.js';
 import { CDR_ID, logEntry, payment } from '../../fixtures/audit/paytia-records.js';
+import { virtualTimer } from '../../support/virtual-timer.js';
 
 const ENVELOPE = { httpStatus: true, status: { statusCode: 200 } } as const;
 
@@ -381,5 +383,30 @@ describe('PaytiaView call counting at a page boundary', () => {
     // Assess
     expect(payments).toHaveLength(100);
     expect(view.calls).toBe(2);
+  });
+});
+
+describe('PaytiaView pacing', () => {
+  it('waits its turn at the rate limiter for every request it sends, each page of a walk too', async () => {
+    // Prepare
+    const paytia = new FakePaytia();
+    const fullPage = () => Array.from({ length: 100 }, (_, index) => payment({ unique_id: `p${index}` }));
+    // Two full pages: the walk asks for a third, which answers No Data Found.
+    paytia.pagesByDay.set('2026-06-15', [fullPage(), fullPage()]);
+    // A short page is the last: no request follows it.
+    paytia.pagesByDay.set('2026-06-16', [fullPage(), [payment()]]);
+    const timer = virtualTimer();
+    const view = new PaytiaView(paytia, 'UTC', new RateLimiter(10, timer));
+
+    // Act
+    await view.paymentsOn('2026-06-15');
+    await view.paymentsOn('2026-06-16');
+    await view.transaction('txn_1');
+    await view.deliveryLog(CDR_ID);
+    await view.callDetail(CDR_ID);
+
+    // Assess: nine requests, 100 ms apart, so the last was sent at 800 ms.
+    expect(view.calls).toBe(3 + 2 + 1 + 1 + 2);
+    expect(timer.now()).toBe(800);
   });
 });

@@ -4,6 +4,7 @@ import type { AuditStore } from '../../../shared/audit/ports.js';
 import type { AuditDependencies, AuditSettings } from '../../../shared/audit/run-context.js';
 import { sweepPayments } from '../../../shared/audit/sweep.js';
 import { paymentTakenRecordSchema } from '../../../shared/paytia/schemas.js';
+import { virtualTimer } from '../../support/virtual-timer.js';
 
 /**
  * A payment's `datetime` (`DD-MM-YYYY HH:MM:SS`, filed under that day), or any text Paytia might
@@ -61,6 +62,7 @@ function sweepDependencies(
     alerts: { publish: async () => undefined },
     events: { publish: async () => undefined },
     clock: () => clock.now,
+    timer: virtualTimer(),
     logger: {
       debug: () => undefined,
       info: () => undefined,
@@ -79,7 +81,9 @@ function sweepDependencies(
       settleMs: 0,
       verificationWindowMs: 0,
       concurrency: 1,
-      batchSize: 10,
+      timeBudgetMs: 240_000,
+      pageSize: 10,
+      paytiaRequestsPerSecond: 10,
       maxAttempts: 3,
       sweepSettleMs: 0,
       sweepMaxWindowMs: 86_400_000,
