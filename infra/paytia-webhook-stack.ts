@@ -6,7 +6,7 @@ import { Alerting } from './constructs/alerting.js';
 import { Audit } from './constructs/audit.js';
 import { Dashboard } from './constructs/dashboard.js';
 import { DeliveryTable } from './constructs/delivery-table.js';
-import type { LogLevel } from './constructs/project-function.js';
+import type { LogLevel, TracingScope } from './constructs/project-function.js';
 import { TokenRotation } from './constructs/token-rotation.js';
 import { WebhookIngest } from './constructs/webhook-ingest.js';
 
@@ -25,6 +25,12 @@ export interface PaytiaWebhookStackProps extends StackProps {
   readonly logRetention?: RetentionDays;
   /** `POWERTOOLS_LOG_LEVEL` of every function. @default 'INFO' */
   readonly logLevel?: LogLevel;
+  /**
+   * Which functions X-Ray traces: `off`, `scheduled` (the auditor and the token rotator) or `all`
+   * (the webhook receiver too, about $5 per million webhooks).
+   * @default 'off'
+   */
+  readonly tracing?: TracingScope;
   /** @default RemovalPolicy.RETAIN */
   readonly tableRemovalPolicy?: RemovalPolicy;
   /** Paytia's base URL. @default 'https://accounts.pay729.guru/' (sandbox) */
@@ -71,6 +77,7 @@ export class PaytiaWebhookStack extends Stack {
 
   constructor(scope: Construct, id: string, props: PaytiaWebhookStackProps = {}) {
     super(scope, id, props);
+    const tracing = props.tracing ?? 'off';
     this.deliveries = new DeliveryTable(this, 'deliveries', { removalPolicy: props.tableRemovalPolicy });
     this.alerting = new Alerting(this, 'alerting', { alertEmail: props.alertEmail });
     this.ingest = new WebhookIngest(this, 'ingest', {
@@ -83,6 +90,7 @@ export class PaytiaWebhookStack extends Stack {
       retentionDays: props.retentionDays,
       logRetention: props.logRetention,
       logLevel: props.logLevel,
+      tracing: tracing === 'all',
       rejectionAlarmThreshold: props.rejectionAlarmThreshold,
       throttledAlarmThreshold: props.throttledAlarmThreshold,
     });
@@ -95,6 +103,7 @@ export class PaytiaWebhookStack extends Stack {
       alerting: this.alerting,
       logRetention: props.logRetention,
       logLevel: props.logLevel,
+      tracing: tracing !== 'off',
     });
     this.audit = new Audit(this, 'audit', {
       table: this.deliveries.table,
@@ -113,6 +122,7 @@ export class PaytiaWebhookStack extends Stack {
       retentionDays: props.retentionDays,
       logRetention: props.logRetention,
       logLevel: props.logLevel,
+      tracing: tracing !== 'off',
     });
     this.dashboard = new Dashboard(this, 'dashboard', {
       apiStage: this.ingest.stage,

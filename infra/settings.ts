@@ -4,7 +4,7 @@ import { MAX_BODY_BYTES_CEILING } from '../shared/ingest/config.js';
 import { parseSourceAllowList } from '../shared/ingest/source-allow-list.js';
 import { PAYTIA_PRODUCTION_URL, PAYTIA_SANDBOX_URL } from '../shared/paytia/client.js';
 import { isTimeZone } from '../shared/paytia/dates.js';
-import { LOG_LEVELS } from './constructs/project-function.js';
+import { LOG_LEVELS, TRACING_SCOPES } from './constructs/project-function.js';
 import type { PaytiaWebhookStackProps } from './paytia-webhook-stack.js';
 
 /** Paytia's base URL for each environment. */
@@ -77,6 +77,7 @@ const SettingsSchema = z
       .transform((level) => level.toUpperCase())
       .pipe(z.enum(LOG_LEVELS, { error: `must be one of: ${LOG_LEVELS.join(', ')}` }))
       .default('INFO'),
+    tracing: z.enum(TRACING_SCOPES, { error: `must be one of: ${TRACING_SCOPES.join(', ')}` }).default('off'),
     logRetentionDays: z.coerce
       .number()
       .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), {

@@ -14,12 +14,19 @@ import { readAuditConfig } from '../../shared/audit/config.js';
 import { dynamoDbAlertWindows } from '../../shared/audit/dynamodb-alert-windows.js';
 import { dynamoDbAuditStore } from '../../shared/audit/dynamodb-audit-store.js';
 import { eventBridgePublisher } from '../../shared/audit/eventbridge-publisher.js';
+import type { FindingType } from '../../shared/audit/findings.js';
 import { readInvocation } from '../../shared/audit/invocation.js';
 import type { AuditDependencies } from '../../shared/audit/run-context.js';
 import { snsAlertPublisher } from '../../shared/audit/sns-alert-publisher.js';
 import { sweepPayments } from '../../shared/audit/sweep.js';
 import { awsClientDefaults } from '../../shared/aws/client-defaults.js';
 import { narrowLogger } from '../../shared/aws/narrow-logger.js';
+import {
+  METRIC_NAMESPACE,
+  METRICS,
+  type MetricDimension,
+  type MetricDimensions,
+} from '../../shared/metrics.js';
 import { PaytiaCoreClient } from '../../shared/paytia/core-client.js';
 import { secretsManagerCredentials } from '../../shared/paytia/secret-credentials.js';
 import { cachedSecret } from '../../shared/secrets/cached-secret.js';
@@ -27,16 +34,20 @@ import { cachedSecret } from '../../shared/secrets/cached-secret.js';
 // Once per container: configuration checked, clients built.
 const config = readAuditConfig();
 const logger = new Logger({ serviceName: 'audit' });
-const metrics = new Metrics({ namespace: 'PaytiaWebhooks', serviceName: 'audit' });
+const metrics = new Metrics({ namespace: METRIC_NAMESPACE, serviceName: 'audit' });
 const log = narrowLogger(logger);
 
+const METRIC = METRICS.audit;
+type AuditMetric = (typeof METRIC)[keyof typeof METRIC];
 const count = (
-  name: string,
+  metric: AuditMetric,
   value = 1,
   unit: (typeof MetricUnit)[keyof typeof MetricUnit] = MetricUnit.Count,
-) => metrics.addMetric(name, unit, value);
-const countBy = (name: string, dimension: string, value: string) =>
-  metrics.singleMetric().addDimension(dimension, value).addMetric(name, MetricUnit.Count, 1);
+) => metrics.addMetric(metric.name, unit, value);
+const countBy = <D extends MetricDimension>(
+  metric: Extract<AuditMetric, { dimension: D }>,
+  value: MetricDimensions[D],
+) => metrics.singleMetric().addDimension(metric.dimension, value).addMetric(metric.name, MetricUnit.Count, 1);
 
 const secretsManager = new SecretsManagerClient(awsClientDefaults);
 // The webhook path token, current and previous: read only so no finding ever carries it.
@@ -53,7 +64,10 @@ const dynamoDb = new DynamoDBClient(awsClientDefaults);
 const clock = () => new Date();
 // A storm of one finding type (forged webhooks, say) costs a person a few alerts and a digest.
 const alerts = alertStormGuard({
-  alerts: snsAlertPublisher({ client: new SNSClient(awsClientDefaults), topicArn: config.alertTopicArn }),
+  alerts: snsAlertPublisher({
+    client: new SNSClient(awsClientDefaults),
+    topicArn: config.alertTopicArn,
+  }),
   windows: dynamoDbAlertWindows({ client: dynamoDb, tableName: config.tableName }),
   settings: config.alertStorm,
   clock,
@@ -85,16 +99,17 @@ const dependencies: AuditDependencies = {
   secrets: webhookToken && (() => webhookToken.values()),
   metrics: {
     backlog: (pending, oldestAgeSeconds) => {
-      count('AuditBacklog', pending);
-      count('OldestPendingAge', oldestAgeSeconds, MetricUnit.Seconds);
+      count(METRIC.backlog, pending);
+      count(METRIC.oldestPendingAge, oldestAgeSeconds, MetricUnit.Seconds);
     },
-    verdict: (verdict) => countBy('DeliveriesAudited', 'verdict', verdict),
-    resolved: (type) => countBy('FindingsResolved', 'type', type),
-    recovered: () => count('DeliveriesRecovered'),
-    deferred: () => count('AuditDeferred'),
+    verdict: (verdict) => countBy(METRIC.audited, verdict),
+    // A finding raised by an older auditor may name a type this one no longer has; it is counted as is.
+    resolved: (type) => countBy(METRIC.findingsResolved, type as FindingType),
+    recovered: () => count(METRIC.recovered),
+    deferred: () => count(METRIC.deferred),
     finding: (type, severity) => {
-      countBy('FindingsRaised', 'severity', severity);
-      countBy('FindingsRaisedByType', 'type', type);
+      countBy(METRIC.findingsRaised, severity);
+      countBy(METRIC.findingsRaisedByType, type);
     },
   },
 };
@@ -118,7 +133,7 @@ export const handler = middy()
         });
       }
       const summary = await sweepPayments(dependencies, invocation.window);
-      count('PaymentsSwept', summary.payments);
+      count(METRIC.paymentsSwept, summary.payments);
       return summary;
     } finally {
       // Digests of windows that have ended, whatever became of the run; a failed one waits for the next.

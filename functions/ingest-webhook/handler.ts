@@ -11,6 +11,7 @@ import { fromApiGatewayEvent, toApiGatewayResult } from '../../shared/ingest/api
 import { readIngestConfig } from '../../shared/ingest/config.js';
 import { createWebhookReceiver } from '../../shared/ingest/receive-webhook.js';
 import { hmacSignatureVerifier } from '../../shared/ingest/signature.js';
+import { METRIC_NAMESPACE, METRICS } from '../../shared/metrics.js';
 import { cachedSecret } from '../../shared/secrets/cached-secret.js';
 import { dynamoDbDeliveryStore } from '../../shared/store/dynamodb-delivery-store.js';
 
@@ -18,7 +19,8 @@ import { dynamoDbDeliveryStore } from '../../shared/store/dynamodb-delivery-stor
 // before the first request, so a bad setting fails the cold start, not a payment.
 const config = readIngestConfig();
 const logger = new Logger({ serviceName: 'ingest-webhook' });
-const metrics = new Metrics({ namespace: 'PaytiaWebhooks', serviceName: 'ingest-webhook' });
+const metrics = new Metrics({ namespace: METRIC_NAMESPACE, serviceName: 'ingest-webhook' });
+const METRIC = METRICS['ingest-webhook'];
 const secretsManager = new SecretsManagerClient(awsClientDefaults);
 
 const secretValues = (secretId: string) =>
@@ -34,7 +36,8 @@ const secretValues = (secretId: string) =>
       }),
   }).values;
 
-const count = (name: string) => () => metrics.addMetric(name, MetricUnit.Count, 1);
+const count = (metric: (typeof METRIC)[keyof typeof METRIC]) => () =>
+  metrics.addMetric(metric.name, MetricUnit.Count, 1);
 const signature = config.signature;
 
 const receiveWebhook = createWebhookReceiver({
@@ -51,14 +54,14 @@ const receiveWebhook = createWebhookReceiver({
   clock: () => new Date(),
   logger,
   metrics: {
-    stored: count('WebhookStored'),
-    duplicate: count('WebhookDuplicate'),
-    storeFailed: count('WebhookStoreFailed'),
-    storeRejected: count('WebhookStoreRejected'),
+    stored: count(METRIC.stored),
+    duplicate: count(METRIC.duplicate),
+    storeFailed: count(METRIC.storeFailed),
+    storeRejected: count(METRIC.storeRejected),
     // One metric per invocation, so the dimension applies to this one alone (cleared at flush).
     rejected: (reason) => {
-      metrics.addDimension('reason', reason);
-      metrics.addMetric('WebhookRejected', MetricUnit.Count, 1);
+      metrics.addDimension(METRIC.rejected.dimension, reason);
+      metrics.addMetric(METRIC.rejected.name, MetricUnit.Count, 1);
     },
   },
 });

@@ -6,6 +6,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import middy from '@middy/core';
 import { awsClientDefaults } from '../../shared/aws/client-defaults.js';
 import { narrowLogger } from '../../shared/aws/narrow-logger.js';
+import { METRIC_NAMESPACE, METRICS } from '../../shared/metrics.js';
 import { PaytiaCoreClient } from '../../shared/paytia/core-client.js';
 import { readRotationConfig } from '../../shared/rotation/config.js';
 import { RotationError, type RotationResult, rotateToken } from '../../shared/rotation/rotate-token.js';
@@ -15,7 +16,8 @@ import { secretsManagerTokenStore } from '../../shared/rotation/token-store.js';
 const config = readRotationConfig();
 const logger = new Logger({ serviceName: 'rotate-token' });
 const log = narrowLogger(logger);
-const metrics = new Metrics({ namespace: 'PaytiaWebhooks', serviceName: 'rotate-token' });
+const metrics = new Metrics({ namespace: METRIC_NAMESPACE, serviceName: 'rotate-token' });
+const METRIC = METRICS['rotate-token'];
 const store = secretsManagerTokenStore(new SecretsManagerClient(awsClientDefaults), config.secretId);
 // Fewer retries than Paytia's default five: the next scheduled run is the better retry, and the
 // function's timeout must cover the worst case.
@@ -29,13 +31,13 @@ const paytia = new PaytiaCoreClient({
 
 function record(result: RotationResult) {
   metrics.addMetric(
-    result.outcome === 'rotated' ? 'RotationSucceeded' : 'RotationSkipped',
+    (result.outcome === 'rotated' ? METRIC.succeeded : METRIC.skipped).name,
     MetricUnit.Count,
     1,
   );
   if (result.tokenExpiresAt !== undefined) {
     const remaining = Math.max(0, Math.round((result.tokenExpiresAt.getTime() - Date.now()) / 1000));
-    metrics.addMetric('TokenLifetimeRemaining', MetricUnit.Seconds, remaining);
+    metrics.addMetric(METRIC.tokenLifetimeRemaining.name, MetricUnit.Seconds, remaining);
   }
 }
 
@@ -59,8 +61,8 @@ export const handler = middy()
       return { ...result, tokenExpiresAt: result.tokenExpiresAt?.toISOString() };
     } catch (error) {
       const stage = error instanceof RotationError ? error.stage : 'unexpected';
-      metrics.addDimension('stage', stage);
-      metrics.addMetric('RotationFailed', MetricUnit.Count, 1);
+      metrics.addDimension(METRIC.failed.dimension, stage);
+      metrics.addMetric(METRIC.failed.name, MetricUnit.Count, 1);
       logger.error('Paytia token rotation failed', {
         stage,
         error: error instanceof Error ? `${error.name}: ${error.message}` : String(error),

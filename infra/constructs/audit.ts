@@ -1,5 +1,5 @@
 import { Duration, Stack, TimeZone, Validations } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
@@ -11,8 +11,10 @@ import { Construct } from 'constructs';
 import { ALERT_STORM_DEFAULTS } from '../../shared/audit/alert-storm.js';
 import { LAMBDA_MARGIN_MS } from '../../shared/audit/audit-run.js';
 import { AUDIT_FUNCTION_TIMEOUT_SECONDS, readAuditConfig } from '../../shared/audit/config.js';
+import { METRICS } from '../../shared/metrics.js';
 import { TABLE } from '../../shared/store/table-design.js';
 import type { Alerting } from './alerting.js';
+import { functionMetric } from './function-metric.js';
 import { InvokeFunction } from './invoke-function.js';
 import { type LogLevel, ProjectFunction } from './project-function.js';
 
@@ -102,10 +104,9 @@ export interface AuditProps {
   readonly logRetention?: RetentionDays;
   /** @default 'INFO' */
   readonly logLevel?: LogLevel;
+  /** X-Ray active tracing of the function's invocations. @default false */
+  readonly tracing?: boolean;
 }
-
-const NAMESPACE = 'PaytiaWebhooks';
-const SERVICE = 'audit';
 
 /**
  * The audit job: a scheduled function that proves each stored delivery against Paytia's records,
@@ -211,6 +212,7 @@ export class Audit extends Construct {
       memorySize: 512,
       logRetention: props.logRetention,
       logLevel: props.logLevel,
+      tracing: props.tracing,
       // One run at a time: two overlapping runs would read the same pending deliveries and audit
       // them twice (twice the Paytia calls, racing writes). Events that arrive during a run wait
       // in Lambda's queue for the next free slot.
@@ -311,23 +313,13 @@ export class Audit extends Construct {
     // Alarms that need several breaching periods in a row use periods no shorter than the audit
     // interval: with shorter ones, the periods between runs hold no data and never breach.
     const runPeriod = Duration.minutes(Math.max(5, rateMinutes));
-    const metric = (
-      metricName: string,
-      statistic: string,
-      period: Duration,
-      dimensions: Record<string, string> = {},
-    ) =>
-      new Metric({
-        namespace: NAMESPACE,
-        metricName,
-        dimensionsMap: { service: SERVICE, ...dimensions },
-        statistic,
-        period,
-      });
     const alarms = [
       new Alarm(this, 'backlog-age', {
         alarmDescription: `A Paytia webhook has waited over ${backlogAgeAlarmMinutes} minutes for its audit: the auditor is failing or falling behind (README runbook).`,
-        metric: metric('OldestPendingAge', 'Maximum', runPeriod),
+        metric: functionMetric('audit', METRICS.audit.oldestPendingAge, {
+          statistic: 'Maximum',
+          period: runPeriod,
+        }),
         threshold: backlogAgeAlarmMinutes * 60,
         // Two periods: one slow run is not an incident, a backlog that stays old is.
         evaluationPeriods: 2,
@@ -339,7 +331,11 @@ export class Audit extends Construct {
       new Alarm(this, 'critical-finding', {
         alarmDescription:
           'The auditor raised a critical finding (a webhook disagrees with what Paytia charged); see the finding on this topic.',
-        metric: metric('FindingsRaised', 'Sum', Duration.minutes(5), { severity: 'critical' }),
+        metric: functionMetric('audit', METRICS.audit.findingsRaised, {
+          statistic: 'Sum',
+          period: Duration.minutes(5),
+          value: 'critical',
+        }),
         threshold: 1,
         evaluationPeriods: 1,
         comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,

@@ -6,16 +6,15 @@ import {
   GraphWidget,
   type IAlarm,
   type IMetric,
-  Metric,
+  type Metric,
   TextWidget,
 } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { FINDING_TYPES, type Severity } from '../../shared/audit/findings.js';
-import type { AuditVerdict } from '../../shared/audit/ports.js';
-import type { RejectionReason } from '../../shared/ingest/receive-webhook.js';
-import type { RotationStage } from '../../shared/rotation/rotate-token.js';
+import { FINDING_TYPE_NAMES } from '../../shared/audit/findings.js';
+import { METRICS, type MetricDimensions } from '../../shared/metrics.js';
+import { functionMetric } from './function-metric.js';
 
 export interface DashboardProps {
   /** The webhook API's stage: requests, latency and 5xx as Paytia sees them. */
@@ -38,33 +37,8 @@ export interface DashboardProps {
   readonly dashboardName?: string;
 }
 
-/** The namespace and, per function (the `service` dimension), the metrics each handler emits. */
-export const METRIC_NAMESPACE = 'PaytiaWebhooks';
-export const METRICS = {
-  'ingest-webhook': [
-    'WebhookStored',
-    'WebhookDuplicate',
-    'WebhookRejected',
-    'WebhookStoreFailed',
-    'WebhookStoreRejected',
-  ],
-  'rotate-token': ['RotationSucceeded', 'RotationSkipped', 'RotationFailed', 'TokenLifetimeRemaining'],
-  audit: [
-    'AuditBacklog',
-    'OldestPendingAge',
-    'DeliveriesAudited',
-    'FindingsRaised',
-    'FindingsRaisedByType',
-    'FindingsResolved',
-    'DeliveriesRecovered',
-    'AuditDeferred',
-    'PaymentsSwept',
-  ],
-} as const;
-type Service = keyof typeof METRICS;
-
 /** Every value of `WebhookRejected`'s `reason` dimension (typed: a new reason must be added here). */
-export const REJECTION_REASONS: Readonly<Record<RejectionReason, string>> = {
+export const REJECTION_REASONS: Readonly<Record<MetricDimensions['reason'], string>> = {
   unknown_route: 'unknown route',
   bad_token: 'bad token',
   source_not_allowed: 'source not allowed',
@@ -73,7 +47,7 @@ export const REJECTION_REASONS: Readonly<Record<RejectionReason, string>> = {
 };
 
 /** Every value of `DeliveriesAudited`'s `verdict` dimension: the graded verdicts. */
-export const VERDICTS: Readonly<Record<AuditVerdict, string>> = {
+export const VERDICTS: Readonly<Record<MetricDimensions['verdict'], string>> = {
   verified: 'verified (Paytia logged it)',
   corroborated: 'corroborated (payment record only)',
   unverifiable: 'unverifiable (no record describes it)',
@@ -81,7 +55,7 @@ export const VERDICTS: Readonly<Record<AuditVerdict, string>> = {
 };
 
 /** Every value of `RotationFailed`'s `stage` dimension; the handler reports `unexpected` for the rest. */
-export const ROTATION_FAILURE_STAGES: Readonly<Record<RotationStage | 'unexpected', string>> = {
+export const ROTATION_FAILURE_STAGES: Readonly<Record<MetricDimensions['stage'], string>> = {
   read_secret: 'failed: read secret',
   secret_invalid: 'failed: secret invalid',
   paytia: 'failed: Paytia',
@@ -90,7 +64,7 @@ export const ROTATION_FAILURE_STAGES: Readonly<Record<RotationStage | 'unexpecte
 };
 
 /** Every value of `FindingsRaised`'s `severity` dimension. */
-export const SEVERITIES: Readonly<Record<Severity, string>> = {
+export const SEVERITIES: Readonly<Record<MetricDimensions['severity'], string>> = {
   critical: 'critical (alarm)',
   high: 'high',
   medium: 'medium',
@@ -99,22 +73,16 @@ export const SEVERITIES: Readonly<Record<Severity, string>> = {
 
 const PERIOD = Duration.minutes(5);
 
-function metric<S extends Service>(
-  service: S,
-  metricName: (typeof METRICS)[S][number],
-  statistic: string,
-  label: string,
-  dimensions: Record<string, string> = {},
-): Metric {
-  return new Metric({
-    namespace: METRIC_NAMESPACE,
-    metricName,
-    dimensionsMap: { service, ...dimensions },
-    statistic,
-    period: PERIOD,
-    label,
-  });
-}
+/** How the dashboard draws a handler's metric: five-minute periods, labelled. */
+const shown = (statistic: string, label: string) => ({ statistic, period: PERIOD, label });
+
+/** A label record's entries, keys typed as the dimension's values. */
+const entries = <K extends string>(labels: Readonly<Record<K, string>>) =>
+  Object.entries(labels) as Array<[K, string]>;
+
+const INGEST = METRICS['ingest-webhook'];
+const AUDIT = METRICS.audit;
+const ROTATION = METRICS['rotate-token'];
 
 const graph = (
   title: string,
@@ -125,7 +93,7 @@ const graph = (
 /**
  * One CloudWatch dashboard for the whole job: what arrives, what is turned away, how fast and how
  * reliably it is stored, how far behind the audit is and what it finds, and whether the Paytia
- * token stays fresh. Metric names are the handlers' (test/infra checks them against the code).
+ * token stays fresh. Metric names come from `shared/metrics.ts`, as the handlers' do.
  */
 export class Dashboard extends Construct {
   readonly dashboard: CloudWatchDashboard;
@@ -135,14 +103,14 @@ export class Dashboard extends Construct {
     const stage = props.apiStage;
 
     const received = graph('Webhooks received', [
-      metric('ingest-webhook', 'WebhookStored', 'Sum', 'stored (new)'),
-      metric('ingest-webhook', 'WebhookDuplicate', 'Sum', 'duplicate (retry of a stored one)'),
+      functionMetric('ingest-webhook', INGEST.stored, shown('Sum', 'stored (new)')),
+      functionMetric('ingest-webhook', INGEST.duplicate, shown('Sum', 'duplicate (retry of a stored one)')),
       stage.metricCount({ period: PERIOD, statistic: 'Sum', label: 'API requests' }),
     ]);
     const rejected = graph(
       'Webhooks rejected, by reason',
-      Object.entries(REJECTION_REASONS).map(([reason, label]) =>
-        metric('ingest-webhook', 'WebhookRejected', 'Sum', label, { reason }),
+      entries(REJECTION_REASONS).map(([reason, label]) =>
+        functionMetric('ingest-webhook', INGEST.rejected, { ...shown('Sum', label), value: reason }),
       ),
       { stacked: true, right: [props.throttledRequests.with({ label: 'throttled by API Gateway (429)' })] },
     );
@@ -153,17 +121,21 @@ export class Dashboard extends Construct {
     ]);
     const ingestErrors = graph('Ingest 5xx and failed writes', [
       stage.metricServerError({ period: PERIOD, statistic: 'Sum', label: 'API 5xx' }),
-      metric('ingest-webhook', 'WebhookStoreFailed', 'Sum', 'store failed (503)'),
-      metric('ingest-webhook', 'WebhookStoreRejected', 'Sum', 'store refused for good (200, not stored)'),
+      functionMetric('ingest-webhook', INGEST.storeFailed, shown('Sum', 'store failed (503)')),
+      functionMetric(
+        'ingest-webhook',
+        INGEST.storeRejected,
+        shown('Sum', 'store refused for good (200, not stored)'),
+      ),
       props.ingestFunction.metricErrors({ period: PERIOD, statistic: 'Sum', label: 'function errors' }),
       props.ingestFunction.metricThrottles({ period: PERIOD, statistic: 'Sum', label: 'function throttles' }),
     ]);
 
     const backlog = graph(
       'Audit backlog',
-      [metric('audit', 'AuditBacklog', 'Maximum', 'deliveries pending audit')],
+      [functionMetric('audit', AUDIT.backlog, shown('Maximum', 'deliveries pending audit'))],
       {
-        right: [metric('audit', 'OldestPendingAge', 'Maximum', 'oldest pending (s)')],
+        right: [functionMetric('audit', AUDIT.oldestPendingAge, shown('Maximum', 'oldest pending (s)'))],
         rightAnnotations: [
           { value: props.backlogAgeAlarmMinutes * 60, label: 'backlog age alarm', color: '#d62728' },
         ],
@@ -171,37 +143,39 @@ export class Dashboard extends Construct {
     );
     const findings = graph(
       'Findings raised, by type',
-      Object.keys(FINDING_TYPES).map((type) =>
-        metric('audit', 'FindingsRaisedByType', 'Sum', type, { type }),
+      FINDING_TYPE_NAMES.map((type) =>
+        functionMetric('audit', AUDIT.findingsRaisedByType, { ...shown('Sum', type), value: type }),
       ),
       { stacked: true },
     );
     const resolved = graph(
       'Findings resolved by later evidence, by type',
-      Object.keys(FINDING_TYPES).map((type) => metric('audit', 'FindingsResolved', 'Sum', type, { type })),
+      FINDING_TYPE_NAMES.map((type) =>
+        functionMetric('audit', AUDIT.findingsResolved, { ...shown('Sum', type), value: type }),
+      ),
       { stacked: true },
     );
     const verified = graph('Audit outcomes', [
-      ...Object.entries(VERDICTS).map(([verdict, label]) =>
-        metric('audit', 'DeliveriesAudited', 'Sum', label, { verdict }),
+      ...entries(VERDICTS).map(([verdict, label]) =>
+        functionMetric('audit', AUDIT.audited, { ...shown('Sum', label), value: verdict }),
       ),
-      metric('audit', 'DeliveriesRecovered', 'Sum', "recovered from Paytia's log"),
-      metric('audit', 'AuditDeferred', 'Sum', 'deferred (transient failure)'),
-      metric('audit', 'PaymentsSwept', 'Sum', 'payments swept for a missing webhook'),
+      functionMetric('audit', AUDIT.recovered, shown('Sum', "recovered from Paytia's log")),
+      functionMetric('audit', AUDIT.deferred, shown('Sum', 'deferred (transient failure)')),
+      functionMetric('audit', AUDIT.paymentsSwept, shown('Sum', 'payments swept for a missing webhook')),
     ]);
 
     const tokenLifetime = graph(
       'Paytia token lifetime left (s)',
-      [metric('rotate-token', 'TokenLifetimeRemaining', 'Minimum', 'lifetime left')],
+      [functionMetric('rotate-token', ROTATION.tokenLifetimeRemaining, shown('Minimum', 'lifetime left'))],
       { leftAnnotations: [{ value: 15 * 60, label: 'token lifetime alarm', color: '#d62728' }] },
     );
     const rotations = graph(
       'Token rotations',
       [
-        metric('rotate-token', 'RotationSucceeded', 'Sum', 'rotated'),
-        metric('rotate-token', 'RotationSkipped', 'Sum', 'skipped (fresh or API key)'),
-        ...Object.entries(ROTATION_FAILURE_STAGES).map(([stageName, label]) =>
-          metric('rotate-token', 'RotationFailed', 'Sum', label, { stage: stageName }),
+        functionMetric('rotate-token', ROTATION.succeeded, shown('Sum', 'rotated')),
+        functionMetric('rotate-token', ROTATION.skipped, shown('Sum', 'skipped (fresh or API key)')),
+        ...entries(ROTATION_FAILURE_STAGES).map(([stageName, label]) =>
+          functionMetric('rotate-token', ROTATION.failed, { ...shown('Sum', label), value: stageName }),
         ),
       ],
       { stacked: true },
@@ -209,8 +183,8 @@ export class Dashboard extends Construct {
 
     const severities = graph(
       'Findings raised, by severity',
-      Object.entries(SEVERITIES).map(([severity, label]) =>
-        metric('audit', 'FindingsRaised', 'Sum', label, { severity }),
+      entries(SEVERITIES).map(([severity, label]) =>
+        functionMetric('audit', AUDIT.findingsRaised, { ...shown('Sum', label), value: severity }),
       ),
       { stacked: true },
     );

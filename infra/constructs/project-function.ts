@@ -5,10 +5,19 @@ import { Architecture, type CfnFunction, LoggingFormat, Runtime, Tracing } from 
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { METRIC_NAMESPACE } from '../../shared/metrics.js';
 
 /** Powertools log levels a deploy may choose. */
 export const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/**
+ * Which functions a deploy traces with X-Ray: none; the scheduled ones (the auditor and the token
+ * rotator, a few thousand runs a month, inside X-Ray's free 100,000 traces); or the webhook
+ * receiver too, one trace per webhook at a merchant's rate (about $5 per million).
+ */
+export const TRACING_SCOPES = ['off', 'scheduled', 'all'] as const;
+export type TracingScope = (typeof TRACING_SCOPES)[number];
 
 export interface ProjectFunctionProps {
   /** The folder under `functions/` whose `handler.ts` exports `handler`, e.g. `ingest-webhook`. */
@@ -22,6 +31,14 @@ export interface ProjectFunctionProps {
   readonly logRetention?: RetentionDays;
   /** `POWERTOOLS_LOG_LEVEL`. @default 'INFO' */
   readonly logLevel?: LogLevel;
+  /**
+   * X-Ray active tracing: Lambda records each sampled invocation (its start, duration and error)
+   * and the function may send segments. No Tracer is bundled (it would add about 125 KiB to every
+   * function), so the calls inside an invocation are not traced. Lambda samples the first
+   * invocation each second and 5% of the rest; that rate cannot be set for a function.
+   * @default false
+   */
+  readonly tracing?: boolean;
   readonly environment?: Record<string, string>;
   /** @default - no reservation */
   readonly reservedConcurrentExecutions?: number;
@@ -49,8 +66,9 @@ export const BUNDLING = {
 
 /**
  * Every function of the project, with the same defaults: Node.js 24 on arm64, bundled locally
- * with esbuild as ESM with source maps, the AWS SDK taken from the runtime, X-Ray tracing, and an
- * explicit log group with retention (so logs neither live forever nor outlive the stack unseen).
+ * with esbuild as ESM with source maps, the AWS SDK taken from the runtime, X-Ray tracing when the
+ * deploy asks for it, and an explicit log group with retention (so logs neither live forever nor
+ * outlive the stack unseen).
  *
  * The role is the function's own, without the AWS managed `AWSLambdaBasicExecutionRole` (which
  * may write to any log group in the account): it may write to this function's log group only.
@@ -90,16 +108,29 @@ export class ProjectFunction extends NodejsFunction {
       environment: {
         NODE_OPTIONS: '--enable-source-maps',
         POWERTOOLS_SERVICE_NAME: props.functionDir,
-        POWERTOOLS_METRICS_NAMESPACE: 'PaytiaWebhooks',
+        POWERTOOLS_METRICS_NAMESPACE: METRIC_NAMESPACE,
         POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
         ...props.environment,
       },
       bundling: { ...BUNDLING, externalModules: [...BUNDLING.externalModules] },
     });
 
-    // Active X-Ray tracing, with its grant in a policy of its own: `tracing: Tracing.ACTIVE` would
-    // put it in the default policy, where acknowledging its "*" would also hide any later grant on
-    // "*". Here the acknowledgement covers this one statement alone.
+    if (props.tracing) this.#traceActively(scope, id, role);
+    Validations.of(this).acknowledge({
+      id: 'cdk-validator-cfnguard::lambda_inside_vpc_check',
+      reason:
+        "The functions call only AWS APIs and Paytia's public HTTPS API and reach no private network " +
+        'resource; a VPC would need NAT gateways or endpoints (cost, and one more thing to fail) and ' +
+        'protect nothing.',
+    });
+  }
+
+  /**
+   * Active X-Ray tracing, with its grant in a policy of its own: `tracing: Tracing.ACTIVE` would
+   * put it in the default policy, where acknowledging its "*" would also hide any later grant on
+   * "*". Here the acknowledgement covers this one statement alone.
+   */
+  #traceActively(scope: Construct, id: string, role: Role): void {
     (this.node.defaultChild as CfnFunction).tracingConfig = { mode: Tracing.ACTIVE };
     const tracing = new Policy(scope, `${id}-tracing`, {
       roles: [role],
@@ -116,13 +147,6 @@ export class ProjectFunction extends NodejsFunction {
       reason:
         'xray:PutTraceSegments and xray:PutTelemetryRecords (active tracing) support no resource-level ' +
         'permissions, so they can only be granted on "*"; this policy holds that one statement alone.',
-    });
-    Validations.of(this).acknowledge({
-      id: 'cdk-validator-cfnguard::lambda_inside_vpc_check',
-      reason:
-        "The functions call only AWS APIs and Paytia's public HTTPS API and reach no private network " +
-        'resource; a VPC would need NAT gateways or endpoints (cost, and one more thing to fail) and ' +
-        'protect nothing.',
     });
   }
 }

@@ -1,11 +1,13 @@
 import { Duration, Validations } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { Schedule, ScheduleExpression } from 'aws-cdk-lib/aws-scheduler';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { METRICS } from '../../shared/metrics.js';
 import type { Alerting } from './alerting.js';
+import { functionMetric } from './function-metric.js';
 import { InvokeFunction } from './invoke-function.js';
 import { type LogLevel, ProjectFunction } from './project-function.js';
 
@@ -24,6 +26,8 @@ export interface TokenRotationProps {
   readonly logRetention?: RetentionDays;
   /** @default 'INFO' */
   readonly logLevel?: LogLevel;
+  /** X-Ray active tracing of the function's invocations. @default false */
+  readonly tracing?: boolean;
 }
 
 /**
@@ -69,6 +73,7 @@ export class TokenRotation extends Construct {
       timeout: Duration.seconds(90),
       logRetention: props.logRetention,
       logLevel: props.logLevel,
+      tracing: props.tracing,
       // One rotation at a time: two concurrent runs would both spend the same refresh token.
       reservedConcurrentExecutions: 1,
       environment: {
@@ -104,10 +109,7 @@ export class TokenRotation extends Construct {
     const lifetimeLow = new Alarm(this, 'token-lifetime-low', {
       alarmDescription:
         'The stored Paytia access token expires in under 15 minutes: rotations are not landing (README runbook).',
-      metric: new Metric({
-        namespace: 'PaytiaWebhooks',
-        metricName: 'TokenLifetimeRemaining',
-        dimensionsMap: { service: 'rotate-token' },
+      metric: functionMetric('rotate-token', METRICS['rotate-token'].tokenLifetimeRemaining, {
         statistic: 'Minimum',
         period: Duration.minutes(rateMinutes),
       }),

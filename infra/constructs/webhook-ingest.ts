@@ -9,7 +9,7 @@ import {
   LogGroupLogDestination,
 } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
-import { Alarm, ComparisonOperator, Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Alarm, ComparisonOperator, type Metric, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { FilterPattern, LogGroup, MetricFilter, RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -21,8 +21,10 @@ import {
   API_GATEWAY_INTEGRATION_TIMEOUT_MS,
   INGEST_FUNCTION_TIMEOUT_MS,
 } from '../../shared/ingest/timing.js';
+import { ACCESS_LOG_METRICS, METRICS } from '../../shared/metrics.js';
 import type { Alerting } from './alerting.js';
-import { METRIC_NAMESPACE, REJECTION_REASONS } from './dashboard.js';
+import { REJECTION_REASONS } from './dashboard.js';
+import { functionMetric } from './function-metric.js';
 import { type LogLevel, ProjectFunction } from './project-function.js';
 
 export interface WebhookIngestProps {
@@ -49,6 +51,8 @@ export interface WebhookIngestProps {
   readonly logRetention?: RetentionDays;
   /** @default 'INFO' */
   readonly logLevel?: LogLevel;
+  /** X-Ray active tracing of the function's invocations. @default false */
+  readonly tracing?: boolean;
   /**
    * Rejections of one reason (bad token, source not allowed, …) in five minutes that raise that
    * reason's alarm: someone other than Paytia is posting, or Paytia is posting to an old URL.
@@ -62,9 +66,6 @@ export interface WebhookIngestProps {
    */
   readonly throttledAlarmThreshold?: number;
 }
-
-/** Where the access log's 429 count goes (a metric filter on the log; not a handler's metric). */
-export const ACCESS_LOG_METRICS = { namespace: 'PaytiaWebhooks/AccessLogs', throttled: 'Throttled' } as const;
 
 /**
  * One access log line per request. The request path is left out on purpose: it carries the
@@ -133,6 +134,7 @@ export class WebhookIngest extends Construct {
       timeout: Duration.millis(INGEST_FUNCTION_TIMEOUT_MS),
       logRetention: props.logRetention,
       logLevel: props.logLevel,
+      tracing: props.tracing,
       environment: {
         TABLE_NAME: props.table.tableName,
         WEBHOOK_TOKEN_SECRET_ID: this.tokenSecret.secretArn,
@@ -232,14 +234,7 @@ export class WebhookIngest extends Construct {
     });
     props.alerting.notify(this.serverErrorAlarm);
 
-    const fiveMinuteSum = (metricName: string, dimensionsMap: Record<string, string> = {}) =>
-      new Metric({
-        namespace: METRIC_NAMESPACE,
-        metricName,
-        dimensionsMap: { service: 'ingest-webhook', ...dimensionsMap },
-        statistic: 'Sum',
-        period: Duration.minutes(5),
-      });
+    const fiveMinuteSum = { statistic: 'Sum', period: Duration.minutes(5) };
     const alarm = (id: string, description: string, metric: Metric, threshold: number) => {
       const created = new Alarm(this, id, {
         alarmDescription: description,
@@ -261,7 +256,10 @@ export class WebhookIngest extends Construct {
           `rejected-${reason.replaceAll('_', '-')}`,
           `Webhook requests rejected (${label}): ${rejectionThreshold} or more in 5 minutes. Someone other ` +
             'than Paytia may be posting, or Paytia posts to an old URL (runbook: docs/deploy.md, "Rejection spike").',
-          fiveMinuteSum('WebhookRejected', { reason }),
+          functionMetric('ingest-webhook', METRICS['ingest-webhook'].rejected, {
+            ...fiveMinuteSum,
+            value: reason as RejectionReason,
+          }),
           rejectionThreshold,
         ),
       ]),
@@ -287,7 +285,7 @@ export class WebhookIngest extends Construct {
       'store-rejected',
       'DynamoDB refused a webhook for good; it was answered 200 and not stored (runbook: docs/deploy.md, ' +
         '"Store refused").',
-      fiveMinuteSum('WebhookStoreRejected'),
+      functionMetric('ingest-webhook', METRICS['ingest-webhook'].storeRejected, fiveMinuteSum),
       1,
     );
   }

@@ -1,6 +1,7 @@
 import type { NarrowLogger } from '../aws/narrow-logger.js';
 import type { WebhookFields } from '../ingest/webhook.js';
 import { compareWithLog, type LoggedAttempt, type StoredPayload, unstoredPayloads } from './delivery-log.js';
+import type { FindingType, Severity } from './findings.js';
 import { readPayload } from './payloads.js';
 import { type AuditPaytiaClient, PaytiaView } from './paytia-view.js';
 import type {
@@ -47,7 +48,8 @@ export interface AuditSettings {
 export interface AuditMetrics {
   backlog(pending: number, oldestAgeSeconds: number): void;
   verdict(verdict: AuditVerdict): void;
-  finding(type: string, severity: string): void;
+  finding(type: FindingType, severity: Severity): void;
+  /** The type part of a resolved finding's id (`<type>:<subject>`), as the auditor that raised it named it. */
   resolved(type: string): void;
   recovered(): void;
   deferred(): void;

@@ -178,9 +178,10 @@ describe('audit function', () => {
       Timeout: 300,
       MemorySize: 512,
       ReservedConcurrentExecutions: 1,
-      TracingConfig: { Mode: 'Active' },
       LoggingConfig: { LogFormat: 'JSON', LogGroup: expect.anything() },
     });
+    // Traced only when the deploy says so (observability.test.ts).
+    expect(auditFunction().Properties.TracingConfig).toBeUndefined();
   });
 
   it('gets exactly the configuration the audit function reads, with its defaults', () => {
@@ -284,7 +285,7 @@ describe('audit function', () => {
     expect(() => synthAudit(props)).toThrow(message);
   });
 
-  it('may query the table and its three indexes, read and write items, read the Paytia secret, publish alerts and verified events, dead-letter a failed run, write its logs and send traces: nothing else', () => {
+  it('may query the table and its three indexes, read and write items, read the Paytia secret, publish alerts and verified events, dead-letter a failed run and write its logs: nothing else', () => {
     const roleId = (auditFunction().Properties.Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
     const statements = Object.values(template.findResources('AWS::IAM::Policy'))
       .filter((policy) =>
@@ -352,15 +353,10 @@ describe('audit function', () => {
           resources: [getAtt(logGroup)],
           condition: undefined,
         },
-        {
-          effect: 'Allow',
-          actions: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
-          resources: ['*'],
-          condition: undefined,
-        },
       ]),
     );
-    expect(grants).toHaveLength(9);
+    // Sending traces is granted only when the deploy turns tracing on (observability.test.ts).
+    expect(grants).toHaveLength(8);
     for (const grant of grants) for (const action of grant.actions) expect(action).not.toMatch(/\*/);
   });
 

@@ -2,10 +2,11 @@ import { readFileSync } from 'node:fs';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { METRIC_NAMESPACE, METRICS, REJECTION_REASONS } from '../../infra/constructs/dashboard.js';
-import { ACCESS_LOG_FIELDS, ACCESS_LOG_METRICS } from '../../infra/constructs/webhook-ingest.js';
+import { REJECTION_REASONS } from '../../infra/constructs/dashboard.js';
+import { ACCESS_LOG_FIELDS } from '../../infra/constructs/webhook-ingest.js';
 import { PaytiaWebhookStack, type PaytiaWebhookStackProps } from '../../infra/paytia-webhook-stack.js';
 import { FINDING_TYPES } from '../../shared/audit/findings.js';
+import { ACCESS_LOG_METRICS, METRIC_NAMESPACE, METRICS, type MetricSpec } from '../../shared/metrics.js';
 
 function synth(props: PaytiaWebhookStackProps = {}): Template {
   const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
@@ -217,28 +218,28 @@ describe('dashboard', () => {
     ]);
   });
 
-  it('uses only metric names each handler emits, and shows every one of them', () => {
-    const shown = new Map<string, Set<string>>();
+  it('shows every metric shared/metrics.ts names, split by its dimension, and no other of the namespace', () => {
+    // The handlers emit through shared/metrics.ts (their helpers take its entries, so a name not
+    // there does not compile): the dashboard showing exactly its metrics shows all they can emit.
+    const shown = new Set<string>();
     for (const w of dashboardWidgets()) {
       for (const line of w.properties.metrics ?? []) {
-        const [namespace, name, ...rest] = line.filter((item): item is string => typeof item === 'string');
+        const [namespace, name, ...pairs] = line.filter((item): item is string => typeof item === 'string');
         if (namespace !== METRIC_NAMESPACE) continue;
-        const service = rest[rest.indexOf('service') + 1] as string;
-        shown.set(service, (shown.get(service) ?? new Set()).add(name as string));
+        const dimensions = new Map<string, string>();
+        for (let i = 0; i < pairs.length; i += 2) dimensions.set(pairs[i] as string, pairs[i + 1] as string);
+        const service = dimensions.get('service');
+        dimensions.delete('service');
+        shown.add(`${service} ${name} [${[...dimensions.keys()]}]`);
       }
     }
-    expect([...shown.keys()].sort()).toEqual(Object.keys(METRICS).sort());
-    for (const [service, names] of Object.entries(METRICS)) {
-      const handler = readFileSync(new URL(`../../functions/${service}/handler.ts`, import.meta.url), 'utf8');
-      // The handler's metric names: the PascalCase string literals other than the namespace.
-      const emitted = new Set(
-        [...handler.matchAll(/'([A-Z][A-Za-z]+)'/g)]
-          .map((m) => m[1])
-          .filter((name) => name !== METRIC_NAMESPACE),
-      );
-      expect([...(shown.get(service) ?? [])].sort(), service).toEqual([...names].sort());
-      expect([...emitted].sort(), service).toEqual([...names].sort());
-    }
+    const named = Object.entries(METRICS).flatMap(([service, metrics]) =>
+      Object.values<MetricSpec>(metrics).map(
+        (metric) => `${service} ${metric.name} [${metric.dimension ?? ''}]`,
+      ),
+    );
+    expect(named.length).toBeGreaterThan(15);
+    expect([...shown].sort()).toEqual(named.sort());
   });
 
   it('lists every alarm of the stack with its state', () => {
@@ -380,10 +381,62 @@ describe('function logs and traces', () => {
     for (const fn of verbose) expect(fn.Environment.Variables.POWERTOOLS_LOG_LEVEL).toBe('DEBUG');
   });
 
-  it('write JSON logs and active X-Ray traces', () => {
-    for (const fn of functions(template)) {
-      expect(fn.LoggingConfig).toMatchObject({ LogFormat: 'JSON' });
-      expect(fn.TracingConfig).toEqual({ Mode: 'Active' });
-    }
+  it('write JSON logs', () => {
+    for (const fn of functions(template)) expect(fn.LoggingConfig).toMatchObject({ LogFormat: 'JSON' });
+  });
+
+  /** Per function (its service name): whether X-Ray traces it, and its X-Ray grant. */
+  function tracingOf(from: Template) {
+    const resources = from.toJSON().Resources as Record<string, Resource>;
+    const policies = Object.values(from.findResources('AWS::IAM::Policy'));
+    return Object.fromEntries(
+      Object.values(from.findResources('AWS::Lambda::Function')).map((fn) => {
+        const role = fn.Properties.Role['Fn::GetAtt'][0] as string;
+        const sendsTraces = policies
+          .filter((policy) => policy.Properties.Roles.some((r: { Ref: string }) => r.Ref === role))
+          .flatMap((policy) => policy.Properties.PolicyDocument.Statement)
+          .filter((statement) =>
+            [statement.Action].flat().some((action: string) => action.startsWith('xray:')),
+          );
+        expect(resources[role]?.Type).toBe('AWS::IAM::Role');
+        return [
+          fn.Properties.Environment.Variables.POWERTOOLS_SERVICE_NAME,
+          {
+            mode: fn.Properties.TracingConfig?.Mode ?? 'none',
+            grant: sendsTraces.map((statement) => ({
+              actions: [statement.Action].flat().sort(),
+              resource: statement.Resource,
+            })),
+          },
+        ];
+      }),
+    );
+  }
+
+  const traced = {
+    mode: 'Active',
+    grant: [{ actions: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], resource: '*' }],
+  };
+  const untraced = { mode: 'none', grant: [] };
+
+  it('trace nothing by default: no X-Ray and no grant', () => {
+    expect(tracingOf(template)).toEqual({
+      'ingest-webhook': untraced,
+      audit: untraced,
+      'rotate-token': untraced,
+    });
+  });
+
+  it('trace the scheduled functions, or every function, when the deploy says so', () => {
+    expect(tracingOf(synth({ tracing: 'scheduled' }))).toEqual({
+      'ingest-webhook': untraced,
+      audit: traced,
+      'rotate-token': traced,
+    });
+    expect(tracingOf(synth({ tracing: 'all' }))).toEqual({
+      'ingest-webhook': traced,
+      audit: traced,
+      'rotate-token': traced,
+    });
   });
 });

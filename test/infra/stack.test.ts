@@ -85,11 +85,11 @@ describe('webhook HTTP API', () => {
 });
 
 describe('ingest function', () => {
-  it('runs Node.js 24 on arm64 with tracing, JSON logs, a timeout and its configuration', () => {
+  it('runs Node.js 24 on arm64 with JSON logs, a timeout and its configuration, untraced by default', () => {
     template.hasResourceProperties('AWS::Lambda::Function', {
       Runtime: 'nodejs24.x',
       Architectures: ['arm64'],
-      TracingConfig: { Mode: 'Active' },
+      TracingConfig: Match.absent(),
       Timeout: INGEST_FUNCTION_TIMEOUT_MS / 1000,
       LoggingConfig: { LogFormat: 'JSON', LogGroup: Match.anyValue() },
       Environment: {
@@ -130,7 +130,7 @@ describe('ingest function', () => {
     });
   });
 
-  it('may do exactly four things: update and read a delivery item, read its token secret, write its logs, send traces', () => {
+  it('may do exactly three things: update and read a delivery item, read its token secret, write its logs', () => {
     const statements = statementsOf(template, 'ingestingestwebhookrole');
     const [fn] = Object.values(ingestFunction());
     const [secret] = Object.keys(
@@ -151,10 +151,10 @@ describe('ingest function', () => {
           actions: ['logs:CreateLogStream', 'logs:PutLogEvents'],
           resource: { 'Fn::GetAtt': [fn?.Properties.LoggingConfig.LogGroup.Ref, 'Arn'] },
         },
-        { actions: ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'], resource: '*' },
       ]),
     );
-    expect(grants).toHaveLength(4);
+    // Sending traces is granted only when the deploy turns tracing on (observability.test.ts).
+    expect(grants).toHaveLength(3);
   });
 
   it('has no role anywhere in the stack with a wildcard action', () => {
@@ -268,6 +268,7 @@ describe('deploy settings', () => {
       alertStormWindowMinutes: 60,
       paytiaMaxRequestsPerSecond: 10,
       logLevel: 'INFO',
+      tracing: 'off',
       logRetention: 365,
     });
   });
@@ -294,6 +295,11 @@ describe('deploy settings', () => {
     });
   });
 
+  it('takes which functions to trace: off, the scheduled ones, or all', () => {
+    expect(fromContext({ tracing: 'scheduled' }).tracing).toBe('scheduled');
+    expect(fromContext({ tracing: 'all' }).tracing).toBe('all');
+  });
+
   it('reads numbers given on the command line as strings', () => {
     expect(fromContext({ throttleRateLimit: '20', retentionDays: '30' })).toMatchObject({
       throttleRateLimit: 20,
@@ -315,6 +321,7 @@ describe('deploy settings', () => {
     ['alertEmail', 'on-call'],
     ['paytiaEnvironment', 'staging'],
     ['logLevel', 'verbose'],
+    ['tracing', 'true'],
     ['logRetentionDays', 100],
     ['logRetentionDays', 'forever'],
   ])('refuses %s = %s, naming the setting', (key, value) => {
