@@ -1,7 +1,7 @@
 import { compareWithLog } from './delivery-log.js';
 import { readPayload } from './payloads.js';
 import { matchPayment, type PaymentMatch } from './payment-match.js';
-import type { StoredDelivery } from './ports.js';
+import type { RelatedDelivery, StoredDelivery } from './ports.js';
 import {
   type AuditEvidence,
   auditStalledFinding,
@@ -69,7 +69,10 @@ export async function auditPendingDeliveries(deps: AuditDependencies): Promise<A
     pending.length,
     oldest ? Math.max(0, Math.round((now.getTime() - Date.parse(oldest.firstReceivedAt)) / 1000)) : 0,
   );
-  const due = dueNow.slice(0, settings.batchSize);
+  // The index holds no bodies: the deliveries to audit are read whole, oldest first still.
+  const dueIds = dueNow.slice(0, settings.batchSize).map((entry) => entry.deliveryId);
+  const read = await deps.store.getDeliveries(dueIds);
+  const due = dueIds.flatMap((id) => read.get(id) ?? []);
 
   await forEachWithConcurrency(due, settings.concurrency, (delivery) => auditOne(context, summary, delivery));
 
@@ -161,7 +164,7 @@ async function gatherEvidence(
 async function findPayment(
   context: RunContext,
   stored: StoredDelivery,
-  related: readonly StoredDelivery[],
+  related: readonly RelatedDelivery[],
 ): Promise<PaymentMatch> {
   const { view } = context;
   const fields = stored.fields;
