@@ -1,4 +1,5 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import { type IndexDesign, indexView } from '../shared/store/table-design.js';
 
 /**
  * The size DynamoDB bills an item by, following "Item sizes and formats" in the DynamoDB developer
@@ -16,6 +17,26 @@ export function dynamoDbItemSize(item: Record<string, AttributeValue>): number {
 /** Write request units for one write of an item this size: one per started kilobyte. */
 export function writeUnits(itemBytes: number): number {
   return Math.max(1, Math.ceil(itemBytes / 1024));
+}
+
+/**
+ * What a first write of `item` costs in write units: one per started kilobyte of the item for the
+ * table, and again for each index the item enters, by the size of the entry that index holds (its
+ * keys and what it projects: "every write to the table is considered for projection into each
+ * index, metered by the size of the projected item view").
+ */
+export function firstWriteUnits(item: Record<string, AttributeValue>, indexes: readonly IndexDesign[]) {
+  const itemBytes = dynamoDbItemSize(item);
+  const entries: Record<string, { bytes: number; units: number }> = {};
+  for (const index of indexes) {
+    const view = indexView(index, item);
+    if (view === undefined) continue;
+    const bytes = dynamoDbItemSize(view);
+    entries[index.name] = { bytes, units: writeUnits(bytes) };
+  }
+  const units =
+    writeUnits(itemBytes) + Object.values(entries).reduce((total, entry) => total + entry.units, 0);
+  return { itemBytes, tableUnits: writeUnits(itemBytes), indexes: entries, units };
 }
 
 const utf8 = (text: string) => Buffer.byteLength(text, 'utf8');

@@ -35,8 +35,9 @@ import { parseSourceAllowList } from '../shared/ingest/source-allow-list.js';
 import { deliveryIdFor, eventKeyFor, extractFields, parseBody } from '../shared/ingest/webhook.js';
 import type { DeliveryReceipt } from '../shared/store/delivery-store.js';
 import { dynamoDbDeliveryStore } from '../shared/store/dynamodb-delivery-store.js';
-import { deliveryKey, TABLE } from '../shared/store/table-design.js';
-import { dynamoDbItemSize } from './dynamodb-item-size.js';
+import { deliveryKey } from '../shared/store/records.js';
+import { TABLE } from '../shared/store/table-design.js';
+import { firstWriteUnits } from './dynamodb-item-size.js';
 import { processCpuMs, startDynamoDbProcess } from './processes.js';
 import type { BenchmarkResult } from './report.js';
 import { interleave, type Subject, type Summary, summarize } from './stats.js';
@@ -64,8 +65,8 @@ export interface IngestDetails {
   handlerBilledMeanMs: number;
   /** Bytes the handler wrote to stdout per invocation (its log line and its EMF metrics line). */
   logBytesPerInvocation: number;
-  /** The stored item of one first receipt: its size and the indexes it is written to. */
-  item: { bytes: number; indexesWritten: string[] };
+  /** The stored item of one first receipt, and the write units it costs (table and each index). */
+  item: { bytes: number; writeUnits: ReturnType<typeof firstWriteUnits> };
   environment: Record<string, string>;
 }
 
@@ -212,7 +213,10 @@ export async function runIngestOverhead(
     // One first receipt through the handler (it also reads the token secret, once): the item it
     // stores is the PutItem baseline's item, and its body is what the duplicate subject resends while warming up.
     const firstBody = webhookBody('first', 0);
-    const first = await handler(webhookEvent(firstBody, 'first-0'), lambdaContext('ingest-webhook'));
+    const first = await handler(
+      webhookEvent(firstBody, requestIdFor('first', 0)),
+      lambdaContext('ingest-webhook'),
+    );
     if (first.statusCode !== 200) throw new Error(`the handler answered ${first.statusCode}: ${first.body}`);
     const firstId = (JSON.parse(first.body ?? '{}') as { deliveryId: string }).deliveryId;
     const stored = await admin.send(
@@ -220,9 +224,7 @@ export async function runIngestOverhead(
     );
     const template = stored.Item;
     if (!template) throw new Error('the handler stored nothing');
-    const indexesWritten = Object.values(TABLE.indexes)
-      .filter((index) => template[index.partitionKey] !== undefined)
-      .map((index) => index.name);
+    const written = firstWriteUnits(template, Object.values(TABLE.indexes));
 
     if (options.warmup < options.batch) throw new Error('the warm-up must be at least one batch long');
     // Inputs are built before measuring, so only the operation is timed.
@@ -260,7 +262,6 @@ export async function runIngestOverhead(
         sourceIp: '203.0.113.10',
         requestId: requestIdFor('update', index),
         body,
-        contentType: 'application/json',
         // What the handler keeps of the same request: every header (none is a credential).
         headers: webhookEvent(text, requestIdFor('update', index)).headers as Record<string, string>,
         format: parsed.format,
@@ -405,7 +406,7 @@ export async function runIngestOverhead(
       handlerBilledMeanMs:
         handlerSamples.reduce((total, ms) => total + Math.max(1, Math.ceil(ms)), 0) / handlerSamples.length,
       logBytesPerInvocation: handlerCalls === 0 ? 0 : handlerLogBytes / handlerCalls,
-      item: { bytes: dynamoDbItemSize(template), indexesWritten },
+      item: { bytes: written.itemBytes, writeUnits: written },
       environment: Object.fromEntries(
         Object.entries(environment).filter(
           ([name]) => !name.startsWith('AWS_ENDPOINT') && !name.includes('KEY'),
@@ -443,6 +444,14 @@ export async function runIngestOverhead(
         ms('SDK alone, no I/O: UpdateItem p50', sdkOnly.updateItem.p50),
         ms("dynalite's CPU per PutItem", dynaliteCpuMs.putItem ?? Number.NaN),
         ms("dynalite's CPU per UpdateItem", dynaliteCpuMs.updateItem ?? Number.NaN),
+        { metric: 'stored item, first receipt', value: written.itemBytes, unit: 'bytes', digits: 0 },
+        {
+          metric: `write units per first receipt (table ${written.tableUnits} + ${Object.keys(written.indexes).length} indexes)`,
+          value: written.units,
+          unit: '',
+          digits: 0,
+          target: { op: '<=', limit: 4 },
+        },
         { metric: 'samples per subject', value: details.samplesPerSubject, unit: '', digits: 0 },
       ],
       details: details as unknown as Record<string, unknown>,

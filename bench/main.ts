@@ -168,7 +168,9 @@ async function main() {
         billedMs: measured.handlerBilledMeanMs,
         memoryMb: INGEST_MEMORY_MB,
         itemBytes: measured.item.bytes,
-        indexesWritten: measured.item.indexesWritten.length,
+        indexEntryBytes: Object.fromEntries(
+          Object.entries(measured.item.writeUnits.indexes).map(([name, entry]) => [name, entry.bytes]),
+        ),
         logBytesPerInvocation: measured.logBytesPerInvocation,
         tokenCacheSeconds: 300,
         webhooksPerSecond: 1,

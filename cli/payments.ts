@@ -13,6 +13,7 @@ import {
 } from '../shared/paytia/index.js';
 import { validateRequest } from '../shared/paytia/requests.js';
 import { secretsManagerCredentials } from '../shared/paytia/secret-credentials.js';
+import { expectedPaymentFromItem, expectedPaymentItem, expectedPaymentKey } from '../shared/store/records.js';
 import {
   defineCommand,
   EXIT,
@@ -24,12 +25,6 @@ import {
 } from './command.js';
 import { json, keyValues } from './format.js';
 import type { Target } from './target.js';
-
-/** The record of a payment this stack started: the reference its webhooks should carry. */
-export const expectedPaymentKey = (referenceId: string) => ({
-  pk: { S: `EXPECTED#${referenceId}` },
-  sk: { S: 'EXPECTED' },
-});
 
 /** Fields the command sets itself; `--field` may not set them. */
 const OWN_FIELDS = ['webhook_url', 'webhook_url_transaction', 'reference_id'];
@@ -129,7 +124,7 @@ const create = defineCommand({
     );
     if (earlier.Item) {
       throw new UsageError(
-        `reference_id ${referenceId} was already used (payment created ${earlier.Item.createdAt?.S ?? 'earlier'}); ` +
+        `reference_id ${referenceId} was already used (payment created ${expectedPaymentFromItem(earlier.Item).createdAt || 'earlier'}); ` +
           'give each payment a new one',
       );
     }
@@ -154,23 +149,20 @@ const create = defineCommand({
     );
 
     const createdAt = context.now().toISOString();
-    const optional = (name: string, value: string | number | undefined) =>
-      value === undefined ? {} : { [name]: { S: String(value) } };
+    const text = (value: string | number | undefined) => (value === undefined ? undefined : String(value));
     try {
       await target.dynamodb.send(
         new PutItemCommand({
           ...table,
-          Item: {
-            ...expectedPaymentKey(referenceId),
-            entity: { S: 'expected_payment' },
-            referenceId: { S: referenceId },
-            createdAt: { S: createdAt },
-            ...optional('amount', request.amount),
-            ...optional('currency', request.currency_code),
-            ...optional('transactionFlag', request.transaction_flag),
-            ...optional('referenceNumber', request.reference_number),
-            ...optional('paytiaStatusCode', answer.status.statusCode),
-          },
+          Item: expectedPaymentItem({
+            referenceId,
+            createdAt,
+            amount: text(request.amount),
+            currency: text(request.currency_code),
+            transactionFlag: text(request.transaction_flag),
+            referenceNumber: text(request.reference_number),
+            paytiaStatusCode: text(answer.status.statusCode),
+          }),
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );

@@ -6,10 +6,20 @@ import {
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
 import type { ReportDelivery, ReportFinding } from '../shared/report/report-data.js';
-import { deliveryKey, PENDING_AUDIT, TABLE } from '../shared/store/table-design.js';
+import { batchGetItems } from '../shared/store/batch-get.js';
+import {
+  type DeliveryRecord,
+  deliveryFromItem,
+  deliveryKey,
+  findingFromItem,
+  findingKey,
+  type Item,
+  RECORD_KINDS,
+} from '../shared/store/records.js';
+import { PENDING_AUDIT, TABLE } from '../shared/store/table-design.js';
 import { UsageError } from './command.js';
 
-/** Reads deliveries and findings from the deliveries table (see shared/store/table-design.ts). */
+/** Reads deliveries and findings from the deliveries table (see shared/store/records.ts). */
 export interface Table {
   client: Pick<DynamoDBClient, 'send'>;
   tableName: string;
@@ -83,8 +93,9 @@ export interface FindingFilter {
   until?: Date;
 }
 
+/** What a list reads of each delivery (the content type is the kept header's). */
 const SUMMARY_ATTRIBUTES = [
-  'deliveryId',
+  TABLE.partitionKey,
   'firstReceivedAt',
   'lastReceivedAt',
   'auditStatus',
@@ -101,16 +112,15 @@ const SUMMARY_ATTRIBUTES = [
   'auditedAt',
   'auditFindings',
   'bodyBytes',
-  'contentType',
+  ['headers', 'content-type'],
 ];
 
 /**
  * Deliveries matching a filter, newest first. Uses the narrowest index that fits (`by-reference`,
- * `by-transaction`, `pending-audit`) and scans the table otherwise.
+ * `by-transaction`, `pending-audit`) for the keys and the time range, then reads the deliveries
+ * by key (the indexes project little); scans the table otherwise.
  */
 export async function listDeliveries(table: Table, filter: DeliveryFilter): Promise<DeliverySummary[]> {
-  const expression = new Expression();
-  const filters = [`${expression.name('entity')} = ${expression.value('delivery')}`];
   const index = filter.reference
     ? { ...TABLE.indexes.byReference, key: filter.reference }
     : filter.transaction
@@ -118,33 +128,49 @@ export async function listDeliveries(table: Table, filter: DeliveryFilter): Prom
       : filter.status === PENDING_AUDIT
         ? { ...TABLE.indexes.pendingAudit, key: PENDING_AUDIT }
         : undefined;
-  if (filter.transaction && index?.name !== TABLE.indexes.byTransaction.name) {
-    filters.push(`${expression.name('transactionId')} = ${expression.value(filter.transaction)}`);
-  }
-  if (filter.status && index?.name !== TABLE.indexes.pendingAudit.name) {
-    filters.push(`${expression.name('auditStatus')} = ${expression.value(filter.status)}`);
-  }
-  if (filter.origin) filters.push(`${expression.name('origin')} = ${expression.value(filter.origin)}`);
-  const range = timeRange(expression, 'firstReceivedAt', filter.since, filter.until);
-  const projection = SUMMARY_ATTRIBUTES.map((name) => expression.name(name)).join(', ');
+  const summaries = new Expression();
+  const projection = SUMMARY_ATTRIBUTES.map((path) => summaries.path(path)).join(', ');
 
-  const items = index
-    ? await readAll(table, 'query', {
-        IndexName: index.name,
-        KeyConditionExpression: [
-          `${expression.name(index.partitionKey)} = ${expression.value(index.key)}`,
-          ...(range ? [range] : []),
-        ].join(' AND '),
-        FilterExpression: filters.join(' AND '),
-        ProjectionExpression: projection,
-        ...expression.attributes(),
-      })
-    : await readAll(table, 'scan', {
-        FilterExpression: [...filters, ...(range ? [range] : [])].join(' AND '),
-        ProjectionExpression: projection,
-        ...expression.attributes(),
-      });
-  return items.map(toDeliverySummary).sort(newestFirst((delivery) => delivery.firstReceivedAt));
+  let items: Item[];
+  if (index) {
+    const expression = new Expression();
+    const range = timeRange(expression, index.sortKey, filter.since, filter.until);
+    const entries = await readAll(table, 'query', {
+      IndexName: index.name,
+      KeyConditionExpression: [
+        `${expression.name(index.partitionKey)} = ${expression.value(index.key)}`,
+        ...(range ? [range] : []),
+      ].join(' AND '),
+      ProjectionExpression: [expression.name(TABLE.partitionKey), expression.name(TABLE.sortKey)].join(', '),
+      ...expression.attributes(),
+    });
+    const keys = entries.flatMap(({ pk, sk }) => (pk && sk?.S === RECORD_KINDS.delivery ? [{ pk, sk }] : []));
+    items = await batchGetItems(table, keys, {
+      ProjectionExpression: projection,
+      ExpressionAttributeNames: summaries.attributes().ExpressionAttributeNames,
+    });
+  } else {
+    const filters = [`${summaries.name('entity')} = ${summaries.value('delivery')}`];
+    if (filter.transaction) {
+      filters.push(`${summaries.name('transactionId')} = ${summaries.value(filter.transaction)}`);
+    }
+    if (filter.status) filters.push(`${summaries.name('auditStatus')} = ${summaries.value(filter.status)}`);
+    if (filter.origin) filters.push(`${summaries.name('origin')} = ${summaries.value(filter.origin)}`);
+    const range = timeRange(summaries, 'firstReceivedAt', filter.since, filter.until);
+    items = await readAll(table, 'scan', {
+      FilterExpression: [...filters, ...(range ? [range] : [])].join(' AND '),
+      ProjectionExpression: projection,
+      ...summaries.attributes(),
+    });
+  }
+  const matches = (delivery: DeliverySummary) =>
+    (filter.status === undefined || delivery.auditStatus === filter.status) &&
+    (filter.origin === undefined || delivery.origin === filter.origin) &&
+    (filter.transaction === undefined || delivery.transactionId === filter.transaction);
+  return items
+    .map((item) => toDeliverySummary(deliveryFromItem(item)))
+    .filter(matches)
+    .sort(newestFirst((delivery) => delivery.firstReceivedAt));
 }
 
 /** Deliveries the auditor has put off to a later run, for one reason. */
@@ -186,8 +212,7 @@ export async function listBackoff(table: Table, now: Date): Promise<BackoffGroup
 
 /** One delivery by its id or a unique prefix of it; an unknown id is bad input (exit 2). */
 export async function getDelivery(table: Table, idOrPrefix: string): Promise<DeliveryDetail> {
-  const item = await getByIdOrPrefix(table, 'DELIVERY', idOrPrefix, 'delivery');
-  return toDeliveryDetail(item);
+  return toDeliveryDetail(deliveryFromItem(await getByIdOrPrefix(table, 'delivery', idOrPrefix)));
 }
 
 export async function listFindings(table: Table, filter: FindingFilter): Promise<FindingRecord[]> {
@@ -208,12 +233,12 @@ export async function listFindings(table: Table, filter: FindingFilter): Promise
     FilterExpression: filters.join(' AND '),
     ...expression.attributes(),
   });
-  return items.map(toFinding).sort(newestFirst((finding) => finding.raisedAt));
+  return items.map(findingFromItem).sort(newestFirst((finding) => finding.raisedAt));
 }
 
 /** One finding by its id (`<type>:<subject>`) or a unique prefix of it. */
 export async function getFinding(table: Table, idOrPrefix: string): Promise<FindingRecord> {
-  return toFinding(await getByIdOrPrefix(table, 'FINDING', idOrPrefix, 'finding'));
+  return findingFromItem(await getByIdOrPrefix(table, 'finding', idOrPrefix));
 }
 
 /** The fewest characters of an id that are looked up as a prefix: fewer would match too much. */
@@ -221,16 +246,15 @@ const MIN_PREFIX = 6;
 
 async function getByIdOrPrefix(
   table: Table,
-  kind: 'DELIVERY' | 'FINDING',
+  kind: 'delivery' | 'finding',
   idOrPrefix: string,
-  what: string,
 ): Promise<Record<string, AttributeValue>> {
   const id = idOrPrefix.trim();
-  if (id === '') throw new UsageError(`no ${what} id given`);
+  if (id === '') throw new UsageError(`no ${kind} id given`);
   const exact = await table.client.send(
     new GetItemCommand({
       TableName: table.tableName,
-      Key: kind === 'DELIVERY' ? deliveryKey(id) : { pk: { S: `FINDING#${id}` }, sk: { S: 'FINDING' } },
+      Key: kind === 'delivery' ? deliveryKey(id) : findingKey(id),
       ConsistentRead: true,
     }),
   );
@@ -238,20 +262,21 @@ async function getByIdOrPrefix(
   // Tables show ids shortened; any unique prefix of at least 6 characters finds the item.
   if (id.length < MIN_PREFIX) {
     throw new UsageError(
-      `no ${what} has the id "${id}", and a shortened id needs at least ${MIN_PREFIX} characters`,
+      `no ${kind} has the id "${id}", and a shortened id needs at least ${MIN_PREFIX} characters`,
     );
   }
+  const tag = RECORD_KINDS[kind];
   const expression = new Expression();
   const matches = await readAll(table, 'scan', {
-    FilterExpression: `begins_with(${expression.name('pk')}, ${expression.value(`${kind}#${id}`)}) AND ${expression.name('sk')} = ${expression.value(kind)}`,
+    FilterExpression: `begins_with(${expression.name('pk')}, ${expression.value(`${tag}#${id}`)}) AND ${expression.name('sk')} = ${expression.value(tag)}`,
     ...expression.attributes(),
   });
   if (matches.length === 1 && matches[0]) return matches[0];
   if (matches.length > 1) {
-    const plural = kind === 'DELIVERY' ? 'deliveries' : 'findings';
+    const plural = kind === 'delivery' ? 'deliveries' : 'findings';
     throw new UsageError(`"${id}" matches ${matches.length} ${plural}; give more of the id`);
   }
-  throw new UsageError(`no ${what} ${id}`);
+  throw new UsageError(`no ${kind} ${id}`);
 }
 
 /** Builds `#name` and `:value` placeholders, so attribute names never clash with reserved words. */
@@ -260,9 +285,14 @@ class Expression {
   readonly #values: Record<string, AttributeValue> = {};
 
   name(attribute: string): string {
-    const placeholder = `#${attribute}`;
+    const placeholder = `#${attribute.replace(/[^A-Za-z0-9_]/g, '_')}`;
     this.#names[placeholder] = attribute;
     return placeholder;
+  }
+
+  /** An attribute, or a path into a map attribute (`['headers', 'content-type']`). */
+  path(path: string | readonly string[]): string {
+    return (typeof path === 'string' ? [path] : path).map((part) => this.name(part)).join('.');
   }
 
   value(text: string): string {
@@ -315,102 +345,62 @@ async function readAll(
   return items;
 }
 
-function newestFirst<Item>(time: (item: Item) => string) {
-  return (a: Item, b: Item) => time(b).localeCompare(time(a));
+function newestFirst<Entry>(time: (entry: Entry) => string) {
+  return (a: Entry, b: Entry) => time(b).localeCompare(time(a));
 }
-
-const text = (value: AttributeValue | undefined) => value?.S;
-const number = (value: AttributeValue | undefined) => (value?.N === undefined ? undefined : Number(value.N));
 
 /** Drops undefined properties, so JSON output and tests see only what is stored. */
 function defined<T extends object>(value: T): T {
   return Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as T;
 }
 
-function toDeliverySummary(item: Record<string, AttributeValue>): DeliverySummary {
+function toDeliverySummary(delivery: DeliveryRecord): DeliverySummary {
+  const { fields } = delivery;
   return defined({
-    deliveryId: text(item.deliveryId) ?? '',
-    firstReceivedAt: text(item.firstReceivedAt) ?? '',
-    lastReceivedAt: text(item.lastReceivedAt),
-    auditStatus: text(item.auditStatus) ?? PENDING_AUDIT,
-    auditProof: text(item.auditProof),
-    origin: text(item.origin) === 'recovered' ? 'recovered' : 'received',
-    receiptCount: number(item.receiptCount) ?? 0,
-    referenceId: text(item.referenceId),
-    transactionId: text(item.transactionId),
-    referenceNumber: text(item.referenceNumber),
-    status: text(item.status),
-    amount: text(item.amount),
-    currency: text(item.currency),
-    paymentStage: text(item.paymentStage),
-    auditedAt: text(item.auditedAt),
-    auditFindings: item.auditFindings?.L?.flatMap((entry) => (entry.S === undefined ? [] : [entry.S])),
-    bodyBytes: number(item.bodyBytes),
-    contentType: text(item.contentType),
+    deliveryId: delivery.deliveryId,
+    firstReceivedAt: delivery.firstReceivedAt,
+    lastReceivedAt: delivery.lastReceivedAt,
+    auditStatus: delivery.auditStatus,
+    auditProof: delivery.auditProof,
+    origin: delivery.origin,
+    receiptCount: delivery.receiptCount,
+    referenceId: fields.referenceId,
+    transactionId: fields.transactionId,
+    referenceNumber: fields.referenceNumber,
+    status: fields.status,
+    amount: fields.amount,
+    currency: fields.currency,
+    paymentStage: fields.paymentStage,
+    auditedAt: delivery.auditedAt,
+    auditFindings: delivery.auditFindings,
+    bodyBytes: delivery.bodyBytes,
+    contentType: delivery.contentType,
   });
 }
 
-function toDeliveryDetail(item: Record<string, AttributeValue>): DeliveryDetail {
-  const log = item.recoveredFromLog?.M;
+function toDeliveryDetail(delivery: DeliveryRecord): DeliveryDetail {
   return defined({
-    ...toDeliverySummary(item),
-    body: item.body?.B ?? new Uint8Array(),
-    bodyFormat: text(item.bodyFormat),
-    parsed: item.parsed?.BOOL,
-    eventKey: text(item.eventKey),
-    cdrId: text(item.cdrId),
-    success: text(item.success),
-    headers: item.headers?.M
-      ? Object.fromEntries(Object.entries(item.headers.M).map(([name, value]) => [name, value.S ?? '']))
-      : undefined,
-    routes: item.routes?.SS,
-    sourceIps: item.sourceIps?.SS,
-    firstRequestId: text(item.firstRequestId),
-    lastRequestId: text(item.lastRequestId),
-    resolvedTransactionId: text(item.resolvedTransactionId),
-    resolvedCdrId: text(item.resolvedCdrId),
-    verifiedEventAt: text(item.verifiedEventAt),
-    auditAttempts: number(item.auditAttempts),
-    nextAuditAt: text(item.nextAuditAt),
-    lastAuditNote: text(item.lastAuditNote),
-    recoveredAt: text(item.recoveredAt),
-    recoveredFromLog: log
-      ? defined({ loggedAt: text(log.loggedAt), httpCode: number(log.httpCode), cdrId: text(log.cdrId) })
-      : undefined,
+    ...toDeliverySummary(delivery),
+    body: delivery.body ?? new Uint8Array(),
+    bodyFormat: delivery.bodyFormat,
+    parsed: delivery.parsed,
+    eventKey: delivery.eventKey,
+    cdrId: delivery.fields.cdrId,
+    success: delivery.fields.success,
+    headers: delivery.headers,
+    routes: delivery.routes,
+    sourceIps: delivery.sourceIps,
+    firstRequestId: delivery.firstRequestId,
+    lastRequestId: delivery.lastRequestId,
+    resolvedTransactionId: delivery.resolvedTransactionId,
+    resolvedCdrId: delivery.resolvedCdrId,
+    verifiedEventAt: delivery.verifiedEventAt,
+    auditAttempts: delivery.auditAttempts,
+    nextAuditAt: delivery.nextAuditAt,
+    lastAuditNote: delivery.lastAuditNote,
+    recoveredAt: delivery.recoveredAt,
+    recoveredFromLog: delivery.recoveredFromLog,
     expiresAt:
-      number(item.expiresAt) === undefined
-        ? undefined
-        : new Date((number(item.expiresAt) as number) * 1000).toISOString(),
+      delivery.expiresAt === undefined ? undefined : new Date(delivery.expiresAt * 1000).toISOString(),
   });
-}
-
-function toFinding(item: Record<string, AttributeValue>): FindingRecord {
-  const evidence = text(item.evidence);
-  return defined({
-    findingId: text(item.findingId) ?? '',
-    type: text(item.findingType) ?? '',
-    severity: text(item.severity) ?? '',
-    title: text(item.title) ?? '',
-    description: text(item.description) ?? '',
-    raisedAt: text(item.raisedAt) ?? '',
-    alertedAt: text(item.alertedAt),
-    resolvedAt: text(item.resolvedAt),
-    resolution: text(item.resolution),
-    subject: text(item.subject),
-    deliveryId: text(item.deliveryId),
-    transactionId: text(item.transactionId),
-    referenceId: text(item.referenceId),
-    referenceNumber: text(item.referenceNumber),
-    cdrId: text(item.cdrId),
-    evidence: evidence === undefined ? null : parseEvidence(evidence),
-  });
-}
-
-/** Evidence is stored as JSON text; anything else is shown as the text it is. */
-function parseEvidence(stored: string): unknown {
-  try {
-    return JSON.parse(stored);
-  } catch {
-    return stored;
-  }
 }

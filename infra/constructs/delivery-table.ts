@@ -1,7 +1,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, Billing, ProjectionType, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { TABLE } from '../../shared/store/table-design.js';
+import { type IndexDesign, TABLE } from '../../shared/store/table-design.js';
 
 export interface DeliveryTableProps {
   /**
@@ -13,7 +13,8 @@ export interface DeliveryTableProps {
 
 /**
  * The deliveries table, as `shared/store/table-design.ts` describes it: on-demand, point-in-time
- * recovery on, TTL on `expiresAt`, retained when the stack goes.
+ * recovery on, TTL on `expiresAt`, retained when the stack goes. Each index projects what the
+ * design says (its readers' attributes), never every attribute.
  */
 export class DeliveryTable extends Construct {
   readonly table: TableV2;
@@ -30,10 +31,13 @@ export class DeliveryTable extends Construct {
       timeToLiveAttribute: TABLE.timeToLiveAttribute,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
       deletionProtection: (props.removalPolicy ?? RemovalPolicy.RETAIN) === RemovalPolicy.RETAIN,
-      globalSecondaryIndexes: Object.values(TABLE.indexes).map((index) => ({
+      globalSecondaryIndexes: Object.values(TABLE.indexes).map((index: IndexDesign) => ({
         indexName: index.name,
         partitionKey: key(index.partitionKey),
         sortKey: key(index.sortKey),
+        ...(index.projects.length === 0
+          ? { projectionType: ProjectionType.KEYS_ONLY }
+          : { projectionType: ProjectionType.INCLUDE, nonKeyAttributes: [...index.projects] }),
       })),
     });
   }

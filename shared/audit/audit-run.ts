@@ -1,7 +1,7 @@
 import { compareWithLog } from './delivery-log.js';
 import { readPayload } from './payloads.js';
 import { matchPayment, type PaymentMatch } from './payment-match.js';
-import type { StoredDelivery } from './ports.js';
+import type { PendingDelivery, RelatedDelivery, StoredDelivery } from './ports.js';
 import { systemTimer } from './rate-limiter.js';
 import {
   type AuditEvidence,
@@ -141,11 +141,11 @@ export async function auditPendingDeliveries(
 function pendingPages(deps: AuditDependencies, cut: { receivedBefore: string; now: number }) {
   const { pageSize } = deps.settings;
   const due: StoredDelivery[] = [];
-  let after: StoredDelivery | undefined;
+  let after: PendingDelivery | undefined;
   let exhausted = false;
   let reading: Promise<void> | undefined;
   let read = 0;
-  let oldestDue: StoredDelivery | undefined;
+  let oldestDue: PendingDelivery | undefined;
   let error: unknown;
 
   async function readPage(): Promise<void> {
@@ -159,10 +159,15 @@ function pendingPages(deps: AuditDependencies, cut: { receivedBefore: string; no
       exhausted = page.length < pageSize;
       after = page.at(-1) ?? after;
       read += page.length;
-      for (const delivery of page) {
-        if (delivery.nextAuditAt !== undefined && Date.parse(delivery.nextAuditAt) > cut.now) continue;
-        oldestDue ??= delivery;
-        due.push(delivery);
+      const dueIds = page
+        .filter((entry) => entry.nextAuditAt === undefined || Date.parse(entry.nextAuditAt) <= cut.now)
+        .map((entry) => entry.deliveryId);
+      oldestDue ??= page.find((entry) => entry.deliveryId === dueIds[0]);
+      // The index holds no bodies: the due deliveries are read whole, oldest first still.
+      const whole = dueIds.length > 0 ? await deps.store.getDeliveries(dueIds) : new Map();
+      for (const id of dueIds) {
+        const delivery = whole.get(id);
+        if (delivery !== undefined) due.push(delivery);
       }
     } catch (failure) {
       error = failure;
@@ -258,7 +263,7 @@ async function gatherEvidence(
 async function findPayment(
   context: RunContext,
   stored: StoredDelivery,
-  related: readonly StoredDelivery[],
+  related: readonly RelatedDelivery[],
 ): Promise<PaymentMatch> {
   const { view } = context;
   const fields = stored.fields;

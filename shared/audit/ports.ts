@@ -1,7 +1,10 @@
 import type { BodyFormat, WebhookFields } from '../ingest/webhook.js';
 import type { WebhookRoute } from '../store/delivery-store.js';
+import type { PendingDelivery, RecoveredDelivery, RelatedDelivery } from '../store/records.js';
 import type { Finding } from './findings.js';
 import type { Proof, Verdict } from './reconcile.js';
+
+export type { PendingDelivery, RecoveredDelivery, RelatedDelivery };
 
 /** A delivery as the auditor reads it back from the store. */
 export interface StoredDelivery {
@@ -25,23 +28,6 @@ export interface StoredDelivery {
   verifiedEventAt?: string;
 }
 
-/** A delivery found in Paytia's log that we never stored, to be stored as `recovered`. */
-export interface RecoveredDelivery {
-  deliveryId: string;
-  body: Uint8Array;
-  bodyFormat: BodyFormat;
-  parsed: boolean;
-  fields: WebhookFields;
-  eventKey?: string;
-  /** When Paytia logged the attempt, as it said it (`date_time`), and its parsed instant. */
-  loggedAt: string;
-  loggedAtInstant?: string;
-  /** The HTTP code Paytia logged for the attempt (0: no answer). */
-  httpCode: number;
-  cdrId: string;
-  recoveredAt: string;
-}
-
 /** How a delivery's audit ended (its `auditStatus`): see "Evidence and verdicts" in the README. */
 export type AuditVerdict = Verdict;
 
@@ -54,21 +40,22 @@ export interface Disproof {
 /** The auditor's access to the table: deliveries, findings and cursors. */
 export interface AuditStore {
   /**
-   * Deliveries waiting for audit, oldest first, first received no later than `receivedBefore`: at
-   * most `limit`, and only those after `after` (the last delivery of the previous page), so a
-   * run reads each pending delivery once however many it leaves pending.
+   * Deliveries waiting for audit, oldest first, first received no later than `receivedBefore`, as
+   * the pending-audit index holds them (when each is due; read the ones to audit by id): at most
+   * `limit`, and only those after `after` (the last of the previous page), so a run reads each
+   * pending delivery once however many it leaves pending.
    */
   pendingDeliveries(options: {
     receivedBefore: string;
     limit: number;
-    after?: Pick<StoredDelivery, 'deliveryId' | 'firstReceivedAt'>;
-  }): Promise<StoredDelivery[]>;
-  /** The stored deliveries among these ids. */
+    after?: Pick<PendingDelivery, 'deliveryId' | 'firstReceivedAt'>;
+  }): Promise<PendingDelivery[]>;
+  /** The stored deliveries among these ids, read whole. */
   getDeliveries(deliveryIds: readonly string[]): Promise<Map<string, StoredDelivery>>;
-  /** Deliveries naming this Paytia transaction id. */
-  deliveriesForTransaction(transactionId: string): Promise<StoredDelivery[]>;
-  /** Deliveries naming this `reference_id`. */
-  deliveriesForReference(referenceId: string): Promise<StoredDelivery[]>;
+  /** Deliveries naming this Paytia transaction id, as its index holds them (no body). */
+  deliveriesForTransaction(transactionId: string): Promise<RelatedDelivery[]>;
+  /** Deliveries naming this `reference_id`, as its index holds them (no body). */
+  deliveriesForReference(referenceId: string): Promise<RelatedDelivery[]>;
   /** Stores a recovered delivery, pending audit. False when it already exists (nothing written). */
   recordRecovered(delivery: RecoveredDelivery): Promise<boolean>;
   /**

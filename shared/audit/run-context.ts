@@ -9,6 +9,7 @@ import type {
   AuditStore,
   AuditVerdict,
   Disproof,
+  RelatedDelivery,
   StoredDelivery,
   VerifiedEventPublisher,
 } from './ports.js';
@@ -94,7 +95,7 @@ export class RunContext {
   readonly raiser: FindingRaiser;
   /** Deliveries recovered in this run, to be audited before it ends. */
   readonly recoveredIds: string[] = [];
-  readonly #related = new Map<string, Promise<StoredDelivery[]>>();
+  readonly #related = new Map<string, Promise<RelatedDelivery[]>>();
   readonly #calls = new Map<string, Promise<CallState>>();
   readonly #disproofs = new Map<string, string>();
   readonly #published = new Set<string>();
@@ -111,9 +112,12 @@ export class RunContext {
     this.raiser = findingRaiser(deps, this.now, () => this.view);
   }
 
-  /** Deliveries that name the same transaction or reference (ours included), once per run. */
-  async relatedDeliveries(fields: WebhookFields): Promise<StoredDelivery[]> {
-    const lookups: Array<Promise<StoredDelivery[]>> = [];
+  /**
+   * Deliveries that name the same transaction or reference (ours included), once per run, as the
+   * indexes hold them: no body (`callState` reads those it compares).
+   */
+  async relatedDeliveries(fields: WebhookFields): Promise<RelatedDelivery[]> {
+    const lookups: Array<Promise<RelatedDelivery[]>> = [];
     const { transactionId, referenceId } = fields;
     if (transactionId) {
       lookups.push(
@@ -133,7 +137,7 @@ export class RunContext {
     return [...new Map(all.map((delivery) => [delivery.deliveryId, delivery])).values()];
   }
 
-  #cachedRelated(key: string, load: () => Promise<StoredDelivery[]>): Promise<StoredDelivery[]> {
+  #cachedRelated(key: string, load: () => Promise<RelatedDelivery[]>): Promise<RelatedDelivery[]> {
     let hit = this.#related.get(key);
     if (hit === undefined) {
       hit = load().catch((error: unknown) => {
@@ -163,16 +167,15 @@ export class RunContext {
 
   async #loadCall(cdrId: string): Promise<CallState> {
     const attempts = await this.view.deliveryLog(cdrId);
-    const byId = await this.deps.store.getDeliveries(attempts.map((attempt) => attempt.payload.deliveryId));
-    const stored = new Map(byId);
-    // Copies Paytia re-serialised (or re-stamped) have other ids: add what we hold for the same
-    // transactions and references.
+    // What we store of the logged copies, and (copies Paytia re-serialised or re-stamped have
+    // other ids) of the same transactions and references, read whole: their bodies are compared.
+    const ids = new Set(attempts.map((attempt) => attempt.payload.deliveryId));
     for (const attempt of attempts) {
-      for (const delivery of await this.relatedDeliveries(attempt.payload.fields)) {
-        stored.set(delivery.deliveryId, delivery);
-      }
+      for (const delivery of await this.relatedDeliveries(attempt.payload.fields))
+        ids.add(delivery.deliveryId);
     }
-    const held = [...stored.values()];
+    const found = await this.deps.store.getDeliveries([...ids]);
+    const held = [...ids].flatMap((id) => found.get(id) ?? []);
     await this.#recover(cdrId, attempts, held);
     // A delivery judged unverified because the log lagged past the window is proven now.
     const received = held.filter((d) => d.origin === 'received').map((d) => readPayload(d.body));

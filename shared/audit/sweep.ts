@@ -1,7 +1,7 @@
 import { dayIn, parsePaytiaTimestamp } from '../paytia/dates.js';
 import type { PaymentTakenRecord } from '../paytia/schemas.js';
 import { metadataReference } from './payment-match.js';
-import type { StoredDelivery } from './ports.js';
+import type { RelatedDelivery } from './ports.js';
 import { missingWebhookFinding } from './reconcile.js';
 import { type AuditDependencies, forEachWithConcurrency, RunContext } from './run-context.js';
 
@@ -135,7 +135,7 @@ export async function sweepPayments(deps: AuditDependencies, window: SweepWindow
 }
 
 /** Deliveries naming the payment's transaction, or the reference its metadata echoes. */
-function storedDeliveries(context: RunContext, payment: PaymentTakenRecord): Promise<StoredDelivery[]> {
+function storedDeliveries(context: RunContext, payment: PaymentTakenRecord): Promise<RelatedDelivery[]> {
   const referenceId = metadataReference(payment);
   return context.relatedDeliveries({
     transactionId: payment.unique_id,

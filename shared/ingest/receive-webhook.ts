@@ -146,7 +146,6 @@ export function createWebhookReceiver(deps: ReceiverDependencies) {
         return reject('bad_signature', 401, context);
       }
 
-      const contentType = request.headers['content-type'];
       const parsed = parseBody(request.body);
       const fields = extractFields(parsed);
       const deliveryId = deliveryIdFor(request.body, parsed);
@@ -159,7 +158,6 @@ export function createWebhookReceiver(deps: ReceiverDependencies) {
         sourceIp: request.sourceIp,
         requestId: request.requestId,
         body: request.body,
-        contentType,
         headers: keptHeaders(request.headers),
         format: parsed.format,
         parsed: parsed.parsed,

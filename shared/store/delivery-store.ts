@@ -12,8 +12,7 @@ export interface DeliveryReceipt {
   requestId: string;
   /** The exact bytes received (base64 already decoded). */
   body: Uint8Array;
-  contentType?: string;
-  /** Request headers worth keeping (an allow-list: never a credential), lower-case names. */
+  /** Request headers worth keeping (an allow-list: never a credential), lower-case names; the content type among them. */
   headers: Record<string, string>;
   format: BodyFormat;
   parsed: boolean;

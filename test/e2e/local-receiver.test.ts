@@ -5,6 +5,7 @@ import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { LocalStackDescriptor } from '../../local/descriptor.js';
 import { localDynamoDbClient } from '../../local/dynamodb.js';
+import { idOf } from '../../shared/store/records.js';
 import { printed, type RunningCommand, runNpm } from '../support/npm-start.js';
 
 const TOKEN = 'e2e-token-0123456789abcdef';
@@ -125,11 +126,11 @@ describe('npm start: the local receiver as a user runs it', () => {
 
     const items = await scanDeliveries(dynamoDbEndpoint, 'paytia-webhooks');
     expect(items).toHaveLength(2);
-    const stored = items.find((item) => item.deliveryId?.S === firstAnswer.deliveryId);
+    const stored = items.find((item) => idOf('delivery', item) === firstAnswer.deliveryId);
     expect(stored?.receiptCount).toEqual({ N: '2' });
     expect(stored?.transactionId).toEqual({ S: 'txn_e2e_1' });
     expect(Buffer.from(stored?.body?.B ?? []).toString()).toBe(finalState);
-    const stageItem = items.find((item) => item.deliveryId?.S !== firstAnswer.deliveryId);
+    const stageItem = items.find((item) => idOf('delivery', item) !== firstAnswer.deliveryId);
     expect(stageItem?.routes).toEqual({ SS: ['webhook_url_transaction'] });
     expect(stageItem?.paymentStage).toEqual({ S: 'amount_verify' });
   });

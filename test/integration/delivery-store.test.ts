@@ -11,12 +11,9 @@ import {
 } from '../../shared/ingest/receive-webhook.js';
 import { parseSourceAllowList } from '../../shared/ingest/source-allow-list.js';
 import { StoreRejectedError } from '../../shared/store/delivery-store.js';
-import {
-  dynamoDbDeliveryStore,
-  FIRST_RECEIPTS_KEPT,
-  LATEST_RECEIPTS_KEPT,
-} from '../../shared/store/dynamodb-delivery-store.js';
-import { deliveryKey, TABLE } from '../../shared/store/table-design.js';
+import { dynamoDbDeliveryStore } from '../../shared/store/dynamodb-delivery-store.js';
+import { deliveryKey, FIRST_RECEIPTS_KEPT, idOf, LATEST_RECEIPTS_KEPT } from '../../shared/store/records.js';
+import { TABLE } from '../../shared/store/table-design.js';
 import { startTestTable } from '../support/local-dynamodb.js';
 
 const TOKEN = 'integration-token-0123456789';
@@ -77,7 +74,7 @@ async function queryIndex(index: { name: string; partitionKey: string }, value: 
       ExpressionAttributeValues: { ':value': { S: value } },
     }),
   );
-  return (answer.Items ?? []).map((item) => item.deliveryId?.S);
+  return (answer.Items ?? []).map((item) => idOf('delivery', item));
 }
 
 async function deliveryIdOf(response: { body: string }): Promise<string> {
@@ -218,7 +215,7 @@ describe('delivery store on the DynamoDB API (dynalite)', () => {
     expect(Buffer.from(item.body?.B ?? []).equals(bytes)).toBe(true);
     expect(item.parsed).toEqual({ BOOL: false });
     expect(item.bodyFormat).toEqual({ S: 'binary' });
-    expect(item.contentType).toEqual({ S: 'application/octet-stream' });
+    expect(item.headers?.M?.['content-type']).toEqual({ S: 'application/octet-stream' });
   });
 
   it('lists new deliveries in the pending-audit index, oldest first', async () => {

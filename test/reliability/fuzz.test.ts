@@ -21,6 +21,7 @@ import { type LocalHttpApi, startLocalHttpApi } from '../../local/http-api.js';
 import { type LocalSecretsManager, startLocalSecretsManager } from '../../local/secrets-manager.js';
 import { WEBHOOK_ROUTES } from '../../shared/ingest/api-gateway.js';
 import { deliveryIdFor, parseBody } from '../../shared/ingest/webhook.js';
+import { idOf } from '../../shared/store/records.js';
 import { CREDENTIAL_HEADERS } from '../support/credential-headers.js';
 import { startTestTable } from '../support/local-dynamodb.js';
 import { type RawHttpClient, type RawRequest, rawHttpClient } from '../support/raw-http.js';
@@ -548,7 +549,7 @@ describe(`fuzz (${reliabilityScale()} scale, seed ${SEED})`, () => {
       );
       const deliveries = items.filter((item) => item.headers?.M?.['user-agent']?.S !== fuzzAgent('after'));
       expect(deliveries.length, context).toBe(storedIds.size);
-      expect(new Set(deliveries.map((item) => item.deliveryId?.S)), context).toEqual(storedIds);
+      expect(new Set(deliveries.map((item) => idOf('delivery', item))), context).toEqual(storedIds);
       const firstReceipts = deliveries.map(
         (item) => item.headers?.M?.['user-agent']?.S?.replace(FUZZ_AGENT, '') ?? 'none',
       );
@@ -556,7 +557,7 @@ describe(`fuzz (${reliabilityScale()} scale, seed ${SEED})`, () => {
         firstReceipts.filter((fuzzId) => !acceptedIds.has(fuzzId)),
         context,
       ).toEqual([]);
-      const itemIds = new Set(items.map((item) => item.deliveryId?.S));
+      const itemIds = new Set(items.map((item) => idOf('delivery', item)));
       const rejectedOnly = sent.filter(
         (entry) => entry.expected !== 'stored' && !storedIds.has(entry.deliveryId),
       );
@@ -567,7 +568,7 @@ describe(`fuzz (${reliabilityScale()} scale, seed ${SEED})`, () => {
       );
       expect(leakedCredentials, context).toEqual([]);
       // A key given twice leaves the body unparsed; deep JSON is read up to 64 levels, and kept past them.
-      const stored = new Map(deliveries.map((item) => [item.deliveryId?.S, item]));
+      const stored = new Map(deliveries.map((item) => [idOf('delivery', item), item]));
       const parsedFlags = (shape: Shape) =>
         new Set(storedOf(shape).map((entry) => stored.get(entry.deliveryId)?.parsed?.BOOL));
       expect(parsedFlags('duplicate_keys'), context).toEqual(new Set([false]));

@@ -44,6 +44,7 @@ import { deliveryIdFor, parseBody } from '../../shared/ingest/webhook.js';
 import { cachedSecret } from '../../shared/secrets/cached-secret.js';
 import type { WebhookRoute } from '../../shared/store/delivery-store.js';
 import { dynamoDbDeliveryStore } from '../../shared/store/dynamodb-delivery-store.js';
+import { idOf } from '../../shared/store/records.js';
 import { startTestTable } from '../support/local-dynamodb.js';
 import { type RawHttpClient, rawHttpClient } from '../support/raw-http.js';
 import {
@@ -290,13 +291,13 @@ async function scanDeliveries() {
     const page = await table.client.send(
       new ScanCommand({
         TableName: table.tableName,
-        ProjectionExpression: 'deliveryId, receiptCount, routes, auditQueue',
+        ProjectionExpression: 'pk, receiptCount, routes, auditQueue',
         ExclusiveStartKey: startKey,
         ConsistentRead: true,
       }),
     );
     for (const item of page.Items ?? []) {
-      const deliveryId = item.deliveryId?.S ?? '';
+      const deliveryId = idOf('delivery', item);
       if (items.has(deliveryId)) throw new Error(`delivery ${deliveryId} was scanned twice`);
       items.set(deliveryId, {
         receiptCount: Number(item.receiptCount?.N ?? Number.NaN),

@@ -46,7 +46,7 @@ import {
   staticApiKey,
 } from '../../shared/paytia/index.js';
 import { dynamoDbDeliveryStore } from '../../shared/store/dynamodb-delivery-store.js';
-import { deliveryKey } from '../../shared/store/table-design.js';
+import { deliveryKey, idOf } from '../../shared/store/records.js';
 import { startTestTable } from './local-dynamodb.js';
 import { type VirtualTimer, virtualTimer } from './virtual-timer.js';
 
@@ -504,7 +504,7 @@ function toFinding(item: Record<string, AttributeValue>): StoredFinding {
 function toDeliveryItem(item: Record<string, AttributeValue>): StoredDeliveryItem {
   const recovered = item.recoveredFromLog?.M;
   return {
-    deliveryId: item.deliveryId?.S ?? '',
+    deliveryId: idOf('delivery', item),
     origin: item.origin?.S ?? '',
     body: Buffer.from(item.body?.B ?? new Uint8Array()),
     auditStatus: item.auditStatus?.S ?? '',

@@ -58,6 +58,8 @@ function world(
   } = {},
 ): FakeWorld {
   const index = new Map(deliveries.map((d) => [d.deliveryId, d]));
+  // The table: a delivery stays in it when its audit ends and it leaves the index.
+  const table = new Map(index);
   const reads: string[][] = [];
   const completed: string[] = [];
   const backlog: Array<[number, number]> = [];
@@ -72,7 +74,12 @@ function world(
         .sort((a, b) => position(a).localeCompare(position(b)))
         .slice(0, limit);
       reads.push(page.map((d) => d.deliveryId));
-      return page;
+      // What the pending-audit index holds: the delivery is read whole by id.
+      return page.map(({ deliveryId, firstReceivedAt, nextAuditAt }) => ({
+        deliveryId,
+        firstReceivedAt,
+        ...(nextAuditAt ? { nextAuditAt } : {}),
+      }));
     },
     async completeAudit(deliveryId) {
       await options.onComplete?.(deliveryId);
@@ -81,9 +88,14 @@ function world(
     },
     async deferAudit(deliveryId, retry) {
       const stored = index.get(deliveryId);
-      if (stored) index.set(deliveryId, { ...stored, nextAuditAt: retry.nextAuditAt });
+      if (stored) {
+        index.set(deliveryId, { ...stored, nextAuditAt: retry.nextAuditAt });
+        table.set(deliveryId, { ...stored, nextAuditAt: retry.nextAuditAt });
+      }
     },
-    getDeliveries: async () => new Map(),
+    async getDeliveries(ids) {
+      return new Map(ids.flatMap((id) => (table.has(id) ? [[id, table.get(id) as StoredDelivery]] : [])));
+    },
     resolveFindings: async () => [],
   } as Partial<AuditStore> as AuditStore;
   const timer = virtualTimer();

@@ -31,7 +31,7 @@ beforeEach(() => {
 
 const key = (id: string) => ({ pk: { S: `DELIVERY#${id}` }, sk: { S: 'DELIVERY' } });
 
-/** A delivery item as the ingest path writes it. */
+/** A delivery item as the ingest path writes it (the id is the key's, the content type the header's). */
 function deliveryItem(
   id: string,
   overrides: Record<string, AttributeValue> = {},
@@ -39,10 +39,9 @@ function deliveryItem(
   return {
     ...key(id),
     entity: { S: 'delivery' },
-    deliveryId: { S: id },
     origin: { S: 'received' },
     body: { B: Buffer.from('{"transaction_id":"txn_1","status":"completed"}') },
-    contentType: { S: 'application/json' },
+    headers: { M: { 'content-type': { S: 'application/json' } } },
     bodyFormat: { S: 'json' },
     parsed: { BOOL: true },
     transactionId: { S: 'txn_1' },
@@ -117,7 +116,7 @@ describe('pendingDeliveries', () => {
     expect(pending.map((delivery) => delivery.deliveryId)).toEqual(['d-1']);
   });
 
-  it('reads a delivery item back into a stored delivery', async () => {
+  it('reads only what the index projects: when each delivery is due, not the delivery', async () => {
     // Prepare
     ddb.on(QueryCommand).resolves({
       Items: [
@@ -126,29 +125,16 @@ describe('pendingDeliveries', () => {
     });
 
     // Act
-    const [delivery] = await store.pendingDeliveries({
-      receivedBefore: '2026-04-23T11:00:00.000Z',
-      limit: 10,
-    });
+    const pending = await store.pendingDeliveries({ receivedBefore: '2026-04-23T11:00:00.000Z', limit: 10 });
 
     // Assess
-    expect(delivery).toEqual({
-      deliveryId: 'd-1',
-      origin: 'received',
-      body: Buffer.from('{"transaction_id":"txn_1","status":"completed"}'),
-      contentType: 'application/json',
-      bodyFormat: 'json',
-      parsed: true,
-      fields: { transactionId: 'txn_1', referenceId: 'R-1001', status: 'completed' },
-      eventKey: 'txn_1|status=completed',
-      routes: ['webhook_url'],
-      receiptCount: 2,
-      firstReceivedAt: '2026-04-23T10:30:01.000Z',
-      lastReceivedAt: '2026-04-23T10:31:01.000Z',
-      auditStatus: 'pending',
-      auditAttempts: 3,
-      nextAuditAt: '2026-04-23T11:05:00.000Z',
-    });
+    expect(pending).toEqual([
+      {
+        deliveryId: 'd-1',
+        firstReceivedAt: '2026-04-23T10:30:01.000Z',
+        nextAuditAt: '2026-04-23T11:05:00.000Z',
+      },
+    ]);
   });
 
   it('pages on until it has the limit, asking each page only for what is still missing', async () => {
@@ -252,6 +238,35 @@ describe('deliveriesForTransaction and deliveriesForReference', () => {
     expect(ddb.commandCalls(QueryCommand)[0]?.args[0].input.Limit).toBeUndefined();
   });
 
+  it('reads only what the index projects: fields, event key, origin, verdict and verified event', async () => {
+    // Prepare
+    ddb.on(QueryCommand).resolves({
+      Items: [
+        deliveryItem('d-1', {
+          cdrId: { S: 'cdr-1' },
+          auditStatus: { S: 'verified' },
+          verifiedEventAt: { S: '2026-04-23T11:00:00.000Z' },
+        }),
+      ],
+    });
+
+    // Act
+    const deliveries = await store.deliveriesForTransaction('txn_1');
+
+    // Assess: no body, receipts or routes (read by key when needed).
+    expect(deliveries).toEqual([
+      {
+        deliveryId: 'd-1',
+        origin: 'received',
+        fields: { transactionId: 'txn_1', referenceId: 'R-1001', status: 'completed', cdrId: 'cdr-1' },
+        eventKey: 'txn_1|status=completed',
+        auditStatus: 'verified',
+        verifiedEventAt: '2026-04-23T11:00:00.000Z',
+        firstReceivedAt: '2026-04-23T10:30:01.000Z',
+      },
+    ]);
+  });
+
   it('queries the by-reference index', async () => {
     // Prepare
     ddb.on(QueryCommand).resolves({ Items: [] });
@@ -296,6 +311,39 @@ describe('getDeliveries', () => {
     expect(batches.every((batch) => batch?.ConsistentRead === true)).toBe(true);
     expect(batches[0]?.Keys?.[0]).toEqual(key('d-0'));
     expect(batches[2]?.Keys?.[49]).toEqual(key('d-249'));
+  });
+
+  it('reads a delivery item back into a stored delivery', async () => {
+    // Prepare
+    ddb.on(BatchGetItemCommand).resolves({
+      Responses: {
+        [TABLE_NAME]: [
+          deliveryItem('d-1', { auditAttempts: { N: '3' }, nextAuditAt: { S: '2026-04-23T11:05:00.000Z' } }),
+        ],
+      },
+    });
+
+    // Act
+    const delivery = (await store.getDeliveries(['d-1'])).get('d-1');
+
+    // Assess
+    expect(delivery).toEqual({
+      deliveryId: 'd-1',
+      origin: 'received',
+      body: Buffer.from('{"transaction_id":"txn_1","status":"completed"}'),
+      contentType: 'application/json',
+      bodyFormat: 'json',
+      parsed: true,
+      fields: { transactionId: 'txn_1', referenceId: 'R-1001', status: 'completed' },
+      eventKey: 'txn_1|status=completed',
+      routes: ['webhook_url'],
+      receiptCount: 2,
+      firstReceivedAt: '2026-04-23T10:30:01.000Z',
+      lastReceivedAt: '2026-04-23T10:31:01.000Z',
+      auditStatus: 'pending',
+      auditAttempts: 3,
+      nextAuditAt: '2026-04-23T11:05:00.000Z',
+    });
   });
 
   it('asks again for keys DynamoDB left unprocessed', async () => {
@@ -364,7 +412,6 @@ describe('recordRecovered', () => {
         ...key('d-recovered'),
         entity: { S: 'delivery' },
         origin: { S: 'recovered' },
-        deliveryId: { S: 'd-recovered' },
         body: { B: delivery.body },
         bodyBytes: { N: String(delivery.body.length) },
         bodyFormat: { S: 'json' },

@@ -1,4 +1,11 @@
-import { DynamoDBClient, GetItemCommand, QueryCommand, ScanCommand } from '@aws-sdk/client-dynamodb';
+import {
+  type AttributeValue,
+  BatchGetItemCommand,
+  DynamoDBClient,
+  GetItemCommand,
+  QueryCommand,
+  ScanCommand,
+} from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { DELIVERY_ID, deliveryItem, fakeTarget, readable, runCli } from './harness.js';
@@ -79,10 +86,12 @@ describe('deliveries list', () => {
     expect(dynamodb.commandCalls(ScanCommand)[1]?.args[0].input.ExclusiveStartKey).toEqual(NEWER);
   });
 
-  it('queries the by-reference index for --reference, with the time range as key condition', async () => {
-    dynamodb.on(QueryCommand).resolves({ Items: [NEWER] });
-    await runCli(
-      ['deliveries', 'list', '--reference', 'R1', '--since', '24h', '--status', 'findings'],
+  it('queries the by-reference index for --reference, with the time range as key condition, then reads the deliveries by key', async () => {
+    const keyOf = (item: typeof NEWER) => ({ pk: item.pk as AttributeValue, sk: item.sk as AttributeValue });
+    dynamodb.on(QueryCommand).resolves({ Items: [keyOf(NEWER), keyOf(OLDER)] });
+    dynamodb.on(BatchGetItemCommand).resolves({ Responses: { 'deliveries-table': [OLDER, NEWER] } });
+    const { stdout } = await runCli(
+      ['deliveries', 'list', '--reference', 'R1', '--since', '24h', '--status', 'findings', '--json'],
       fakeTarget(),
     );
 
@@ -91,7 +100,17 @@ describe('deliveries list', () => {
     expect(readable(input?.KeyConditionExpression, input)).toBe(
       'referenceId = "R1" AND firstReceivedAt >= "2026-11-20T12:00:00.000Z"',
     );
-    expect(readable(input?.FilterExpression, input)).toBe('entity = "delivery" AND auditStatus = "findings"');
+    // The index projects little: only its keys are read from it, and nothing is filtered there.
+    expect(readable(input?.ProjectionExpression, input)).toBe('pk, sk');
+    expect(input?.FilterExpression).toBeUndefined();
+    const read =
+      dynamodb.commandCalls(BatchGetItemCommand)[0]?.args[0].input.RequestItems?.['deliveries-table'];
+    expect(read?.Keys).toEqual([keyOf(NEWER), keyOf(OLDER)]);
+    expect(read?.ProjectionExpression).not.toMatch(/#body\b/);
+    // The status filter is applied to what was read.
+    expect(JSON.parse(stdout).map((delivery: { deliveryId: string }) => delivery.deliveryId)).toEqual([
+      DELIVERY_ID,
+    ]);
   });
 
   it('queries the pending-audit index for --status pending, and by-transaction for --transaction', async () => {
@@ -102,11 +121,13 @@ describe('deliveries list', () => {
     const [pending, transaction] = dynamodb.commandCalls(QueryCommand).map((call) => call.args[0].input);
     expect(pending?.IndexName).toBe('pending-audit');
     expect(readable(pending?.KeyConditionExpression, pending)).toBe('auditQueue = "pending"');
-    expect(readable(pending?.FilterExpression, pending)).toBe('entity = "delivery"');
+    expect(pending?.FilterExpression).toBeUndefined();
     expect(transaction?.IndexName).toBe('by-transaction');
     expect(readable(transaction?.KeyConditionExpression, transaction)).toBe(
       'transactionId = "txn_1" AND firstReceivedAt <= "2026-11-21T00:00:00.000Z"',
     );
+    // No keys, no read.
+    expect(dynamodb.commandCalls(BatchGetItemCommand)).toHaveLength(0);
   });
 
   it('filters a scan by origin and a time window', async () => {

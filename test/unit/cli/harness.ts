@@ -83,21 +83,28 @@ export async function runCli(
 
 export const DELIVERY_ID = 'a'.repeat(64);
 
-/** A delivery item as the ingest function and the auditor store it. */
-export function deliveryItem(overrides: Record<string, AttributeValue> = {}): Record<string, AttributeValue> {
-  const id = overrides.deliveryId?.S ?? DELIVERY_ID;
+/**
+ * A delivery item as the ingest function and the auditor store it: the id is the key's, the
+ * content type the header's (`deliveryId` and `contentType` given here set those).
+ */
+export function deliveryItem(
+  overrides: Record<string, AttributeValue> & {
+    deliveryId?: { S: string };
+    contentType?: { S: string };
+  } = {},
+): Record<string, AttributeValue> {
+  const { deliveryId, contentType, ...attributes } = overrides;
+  const id = deliveryId?.S ?? DELIVERY_ID;
   return {
     pk: { S: `DELIVERY#${id}` },
     sk: { S: 'DELIVERY' },
     entity: { S: 'delivery' },
     origin: { S: 'received' },
-    deliveryId: { S: id },
     body: { B: new TextEncoder().encode('{"transaction_id":"txn_1","status":"completed"}') },
     bodyBytes: { N: '47' },
-    contentType: { S: 'application/json' },
     bodyFormat: { S: 'json' },
     parsed: { BOOL: true },
-    headers: { M: { 'content-type': { S: 'application/json' } } },
+    headers: { M: { 'content-type': contentType ?? { S: 'application/json' } } },
     firstReceivedAt: { S: '2026-11-21T10:00:00.000Z' },
     lastReceivedAt: { S: '2026-11-21T10:00:00.000Z' },
     auditStatus: { S: 'pending' },
@@ -111,7 +118,7 @@ export function deliveryItem(overrides: Record<string, AttributeValue> = {}): Re
     amount: { S: '150.00' },
     currency: { S: 'GBP' },
     expiresAt: { N: '1800000000' },
-    ...overrides,
+    ...attributes,
   };
 }
 

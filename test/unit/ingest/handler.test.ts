@@ -118,7 +118,8 @@ describe('ingest-webhook handler: accepted webhooks', () => {
     expect(values[':sourceIps']).toEqual({ SS: ['203.0.113.10'] });
     expect(values[':parsed']).toEqual({ BOOL: true });
     expect(values[':bodyFormat']).toEqual({ S: 'json' });
-    expect(values[':contentType']).toEqual({ S: 'application/json' });
+    // The content type is the kept `content-type` header's, not an attribute of its own.
+    expect(values[':headers']?.M?.['content-type']).toEqual({ S: 'application/json' });
     expect(values[':eventKey']).toEqual({ S: 'txn_123456789|status=completed' });
   });
 
