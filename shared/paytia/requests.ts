@@ -67,14 +67,16 @@ export const cdrLookupSchema = z.strictObject({
 export type CdrLookup = z.input<typeof cdrLookupSchema>;
 
 /** Issued in the merchant portal under API secret key, Generate Tokens. */
-export const authorizeRequestSchema = z.strictObject({
-  client_id: requiredText,
-  client_secret: requiredText,
-});
+const clientCredentials = { client_id: requiredText, client_secret: requiredText };
+export const authorizeRequestSchema = z.strictObject(clientCredentials);
 export type AuthorizeRequest = z.input<typeof authorizeRequestSchema>;
 
-/** Every renewal returns a new refresh token; the one sent here is spent once Paytia answers. */
-export const refreshTokenRequestSchema = z.extend(authorizeRequestSchema, {
+/**
+ * Every renewal returns a new refresh token; the one sent here is spent once Paytia answers.
+ * (A spread of the shape, not `z.extend`, which would bring about 1.5 KiB of zod into each bundle.)
+ */
+export const refreshTokenRequestSchema = z.strictObject({
+  ...clientCredentials,
   refresh_token: requiredText,
 });
 export type RefreshTokenRequest = z.input<typeof refreshTokenRequestSchema>;
