@@ -8,7 +8,7 @@
  * subjects are for the record: the same number of fields as JSON, deep valid JSON (kept opaque
  * past MAX_JSON_DEPTH), and a JSON object with a key given twice.
  */
-import { deliveryIdFor, eventKeyFor, extractFields, parseBody } from '../shared/ingest/webhook.js';
+import { deliveryIdFor, eventKeyFor, extractFields, parseBody } from '../shared/webhook/payload.js';
 import type { BenchmarkResult } from './report.js';
 import { interleave, summarize } from './stats.js';
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { defineCommand, EXIT, FailedError, UsageError } from './command.js';
+import { defineCommand } from './command.js';
 import { tableOf } from './deliveries.js';
+import { EXIT, FailedError, UsageError } from './errors.js';
 import { json, keyValues, table } from './format.js';
 import { progress } from './progress.js';
 import { listBackoff } from './records.js';

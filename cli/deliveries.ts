@@ -1,6 +1,7 @@
 import { sanitize, sanitizeText } from '../shared/audit/sanitize.js';
 import { cachedSecret } from '../shared/secrets/cached-secret.js';
-import { choiceOption, defineCommand, EXIT, integerOption, UsageError } from './command.js';
+import { choiceOption, defineCommand, integerOption } from './command.js';
+import { EXIT, UsageError } from './errors.js';
 import { type Column, json, keyValues, printable, shortId, table } from './format.js';
 import {
   AUDIT_STATUSES,

@@ -1,7 +1,8 @@
 import { FINDING_TYPE_NAMES } from '../shared/audit/findings.js';
 import { sanitize } from '../shared/audit/sanitize.js';
-import { choiceOption, defineCommand, EXIT, integerOption } from './command.js';
+import { choiceOption, defineCommand, integerOption } from './command.js';
 import { knownSecrets, singleId, tableOf } from './deliveries.js';
+import { EXIT } from './errors.js';
 import { type Column, json, keyValues, printable, shortId, table } from './format.js';
 import { FINDING_STATES, type FindingRecord, getFinding, listFindings, SEVERITIES } from './records.js';
 import { checkOrder, optionalTime, shortTime } from './time.js';

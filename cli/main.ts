@@ -1,17 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { type ParseArgsConfig, parseArgs } from 'node:util';
 import { auditCommands } from './audit.js';
-import {
-  type Command,
-  type CommandContext,
-  EXIT,
-  FailedError,
-  GLOBAL_OPTIONS,
-  type OptionSpecs,
-  TargetError,
-  UsageError,
-} from './command.js';
+import { type Command, type CommandContext, GLOBAL_OPTIONS, type OptionSpecs } from './command.js';
 import { deliveryCommands } from './deliveries.js';
+import { EXIT, FailedError, TargetError, UsageError } from './errors.js';
 import { findingCommands } from './findings.js';
 import type { Stream } from './format.js';
 import { paymentCommands } from './payments.js';

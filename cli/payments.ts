@@ -14,15 +14,8 @@ import {
 import { validateRequest } from '../shared/paytia/requests.js';
 import { secretsManagerCredentials } from '../shared/paytia/secret-credentials.js';
 import { expectedPaymentFromItem, expectedPaymentItem, expectedPaymentKey } from '../shared/store/records.js';
-import {
-  defineCommand,
-  EXIT,
-  FailedError,
-  integerOption,
-  TargetError,
-  UsageError,
-  urlOption,
-} from './command.js';
+import { defineCommand, integerOption, urlOption } from './command.js';
+import { EXIT, FailedError, TargetError, UsageError } from './errors.js';
 import { json, keyValues } from './format.js';
 import type { Target } from './target.js';
 

@@ -5,7 +5,6 @@ import {
   QueryCommand,
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
-import type { ReportDelivery, ReportFinding } from '../shared/report/report-data.js';
 import { batchGetItems } from '../shared/store/batch-get.js';
 import {
   type DeliveryRecord,
@@ -17,7 +16,8 @@ import {
   RECORD_KINDS,
 } from '../shared/store/records.js';
 import { PENDING_AUDIT, TABLE } from '../shared/store/table-design.js';
-import { UsageError } from './command.js';
+import { UsageError } from './errors.js';
+import type { ReportDelivery, ReportFinding } from './report/report-data.js';
 
 /** Reads deliveries and findings from the deliveries table (see shared/store/records.ts). */
 export interface Table {

@@ -1,5 +1,6 @@
-import { defineCommand, EXIT, integerOption, UsageError, urlOption } from './command.js';
+import { defineCommand, integerOption, urlOption } from './command.js';
 import { DELIVERY_FILTER_OPTIONS, deliveryFilter, tableOf } from './deliveries.js';
+import { EXIT, UsageError } from './errors.js';
 import { json, shortId, table } from './format.js';
 import { progress } from './progress.js';
 import { type DeliveryDetail, getDelivery, listDeliveries } from './records.js';

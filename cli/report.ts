@@ -1,12 +1,13 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { sanitize } from '../shared/audit/sanitize.js';
-import { renderReportHtml } from '../shared/report/render-html.js';
-import type { ReportData, ReportDelivery, ReportFinding } from '../shared/report/report-data.js';
-import { defineCommand, EXIT, UsageError } from './command.js';
+import { defineCommand } from './command.js';
 import { knownSecrets, tableOf } from './deliveries.js';
+import { EXIT, UsageError } from './errors.js';
 import { json } from './format.js';
 import { type DeliverySummary, type FindingRecord, listDeliveries, listFindings } from './records.js';
+import { renderReportHtml } from './report/render-html.js';
+import type { ReportData, ReportDelivery, ReportFinding } from './report/report-data.js';
 import type { Target } from './target.js';
 import { checkOrder, optionalTime } from './time.js';
 import { readTokenStatus, type TokenStatus } from './token.js';

@@ -5,8 +5,8 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetFunctionConfigurationCommand, InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { z } from 'zod';
-import { DESCRIPTOR_FILE, type LocalStackDescriptor } from '../local/descriptor.js';
-import { FailedError, TargetError } from './command.js';
+import { FailedError, TargetError } from './errors.js';
+import { DESCRIPTOR_FILE, type LocalStackDescriptor } from './local-descriptor.js';
 
 /** The stack outputs the CLI reads, by their CloudFormation names (the local stack uses the same). */
 export const OUTPUT_NAMES = [

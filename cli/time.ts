@@ -1,5 +1,5 @@
 import { parsePaytiaTimestamp } from '../shared/paytia/dates.js';
-import { UsageError } from './command.js';
+import { UsageError } from './errors.js';
 
 const RELATIVE = /^(\d{1,6})([mhdw])$/;
 const UNIT_MS = { m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 } as const;

@@ -2,10 +2,11 @@ import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { checkPaytiaAccess, type PaytiaAccess } from '../shared/paytia/access-check.js';
 import { staticAccessToken, staticApiKey } from '../shared/paytia/credentials.js';
 import { parseTokenSecret, type TokenSecret, TokenSecretError } from '../shared/paytia/token-secret.js';
-import type { ReportTokenState } from '../shared/report/report-data.js';
 import { storedExpiry } from '../shared/rotation/rotate-token.js';
-import { defineCommand, EXIT, TargetError } from './command.js';
+import { defineCommand } from './command.js';
+import { EXIT, TargetError } from './errors.js';
 import { json, keyValues } from './format.js';
+import type { ReportTokenState } from './report/report-data.js';
 import type { Target } from './target.js';
 import { relativeTo } from './time.js';
 

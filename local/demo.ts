@@ -4,6 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { resolve } from 'node:path';
 import { tableOf } from '../cli/deliveries.js';
 import { listDeliveries, listFindings } from '../cli/records.js';
+import { renderReportHtml } from '../cli/report/render-html.js';
 import { collectReportData } from '../cli/report.js';
 import { localTargetOf } from '../cli/target.js';
 import type { AuditRunSummary } from '../shared/audit/audit-run.js';
@@ -12,7 +13,6 @@ import type { SweepSummary } from '../shared/audit/sweep.js';
 import { PaytiaClient } from '../shared/paytia/client.js';
 import { staticApiKey } from '../shared/paytia/credentials.js';
 import type { PaymentServiceRequest } from '../shared/paytia/payment-service.js';
-import { renderReportHtml } from '../shared/report/render-html.js';
 import type { LocalStack } from './stack.js';
 
 /** The audit settings the demo runs with: short windows, so the whole story fits in a minute. */

@@ -10,6 +10,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import * as z from 'zod/mini';
+import { DESCRIPTOR_FILE, type LocalStackDescriptor } from '../cli/local-descriptor.js';
 import { AUDIT_FUNCTION_TIMEOUT_SECONDS } from '../shared/audit/config.js';
 import { httpUrlSetting, integerSetting, readConfig } from '../shared/config.js';
 import { WEBHOOK_ROUTES } from '../shared/ingest/api-gateway.js';
@@ -17,12 +18,7 @@ import { matchesAnyToken } from '../shared/ingest/tokens.js';
 import { checkPaytiaAccess, type PaytiaAccess } from '../shared/paytia/access-check.js';
 import { staticAccessToken } from '../shared/paytia/credentials.js';
 import { parseTokenSecret } from '../shared/paytia/token-secret.js';
-import {
-  claimDescriptor,
-  DESCRIPTOR_FILE,
-  type DescriptorClaim,
-  type LocalStackDescriptor,
-} from './descriptor.js';
+import { claimDescriptor, type DescriptorClaim } from './descriptor.js';
 import { ensureTable, localDynamoDbClient, startLocalDynamoDb } from './dynamodb.js';
 import { startLocalEventBridge } from './eventbridge.js';
 import { type HttpApiHandler, lambdaContext, startLocalHttpApi } from './http-api.js';

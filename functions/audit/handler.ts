@@ -16,7 +16,7 @@ import { dynamoDbAuditStore } from '../../shared/audit/dynamodb-audit-store.js';
 import { eventBridgePublisher } from '../../shared/audit/eventbridge-publisher.js';
 import type { FindingType } from '../../shared/audit/findings.js';
 import { readInvocation } from '../../shared/audit/invocation.js';
-import type { AuditDependencies } from '../../shared/audit/run-context.js';
+import type { AuditDependencies } from '../../shared/audit/ports.js';
 import { snsAlertPublisher } from '../../shared/audit/sns-alert-publisher.js';
 import { sweepPayments } from '../../shared/audit/sweep.js';
 import { awsClientDefaults } from '../../shared/aws/client-defaults.js';

@@ -1,7 +1,7 @@
 import { compareWithLog } from './delivery-log.js';
 import { readPayload } from './payloads.js';
 import { matchPayment, type PaymentMatch } from './payment-match.js';
-import type { PendingDelivery, RelatedDelivery, StoredDelivery } from './ports.js';
+import type { AuditDependencies, PendingDelivery, RelatedDelivery, StoredDelivery } from './ports.js';
 import { systemTimer } from './rate-limiter.js';
 import {
   type AuditEvidence,
@@ -13,7 +13,7 @@ import {
   judgeDelivery,
   paymentEvidence,
 } from './reconcile.js';
-import { type AuditDependencies, RunContext } from './run-context.js';
+import { RunContext } from './run-context.js';
 
 export interface AuditRunSummary {
   audited: number;

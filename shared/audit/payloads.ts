@@ -1,5 +1,5 @@
-import type { ParsedBody, WebhookFields } from '../ingest/webhook.js';
-import { canonicalJson, deliveryIdFor, eventKeyFor, extractFields, parseBody } from '../ingest/webhook.js';
+import type { ParsedBody, WebhookFields } from '../webhook/payload.js';
+import { canonicalJson, deliveryIdFor, eventKeyFor, extractFields, parseBody } from '../webhook/payload.js';
 
 /** A webhook payload read the way the ingest path reads a body, from our store or Paytia's log. */
 export interface ReadPayload {

@@ -1,6 +1,7 @@
 import { FINDING_TYPES, type Finding, findingId } from './findings.js';
+import type { PaytiaView } from './paytia-view.js';
+import type { AuditDependencies } from './ports.js';
 import type { FindingDraft } from './reconcile.js';
-import type { RunContext } from './run-context.js';
 import { sanitize } from './sanitize.js';
 
 export interface FindingRaiser {
@@ -10,14 +11,12 @@ export interface FindingRaiser {
   readonly raised: readonly string[];
 }
 
-type Deps = RunContext['deps'];
-
 /**
  * Raises findings for one run. Serious findings carry the call's legs and API trace as evidence.
  * Every finding is sanitized before it is stored or sent: Paytia echoes our webhook URL (and with
  * it the path token) in its logs and traces, and its records carry phone numbers.
  */
-export function findingRaiser(deps: Deps, now: Date, view?: () => RunContext['view']): FindingRaiser {
+export function findingRaiser(deps: AuditDependencies, now: Date, view?: () => PaytiaView): FindingRaiser {
   const raised: string[] = [];
   // Two deliveries of one payment audited side by side may find the same fact: the first stores
   // and alerts it, the other waits for that instead of alerting a second time.

@@ -1,5 +1,5 @@
-import type { WebhookFields } from '../ingest/webhook.js';
 import type { PaymentTakenRecord } from '../paytia/schemas.js';
+import type { WebhookFields } from '../webhook/payload.js';
 import {
   cut,
   type FieldDifference,

@@ -1,82 +1,11 @@
-import type { NarrowLogger } from '../aws/narrow-logger.js';
-import type { WebhookFields } from '../ingest/webhook.js';
+import type { WebhookFields } from '../webhook/payload.js';
 import { compareWithLog, type LoggedAttempt, type StoredPayload, unstoredPayloads } from './delivery-log.js';
-import type { FindingType, Severity } from './findings.js';
 import { readPayload } from './payloads.js';
-import { type AuditPaytiaClient, PaytiaView } from './paytia-view.js';
-import type {
-  AlertPublisher,
-  AuditStore,
-  AuditVerdict,
-  Disproof,
-  RelatedDelivery,
-  StoredDelivery,
-  VerifiedEventPublisher,
-} from './ports.js';
+import { PaytiaView } from './paytia-view.js';
+import type { AuditDependencies, Disproof, RelatedDelivery, StoredDelivery } from './ports.js';
 import { type FindingRaiser, findingRaiser } from './raise-findings.js';
-import { RateLimiter, systemTimer, type Timer } from './rate-limiter.js';
+import { RateLimiter, systemTimer } from './rate-limiter.js';
 import { missingDeliveryFinding } from './reconcile.js';
-
-export interface AuditSettings {
-  /** Deliveries younger than this are left for a later run (Paytia may still be logging them). */
-  settleMs: number;
-  /** How long Paytia's records may lag before absence from them is evidence. */
-  verificationWindowMs: number;
-  concurrency: number;
-  /**
-   * How long an audit run keeps starting deliveries (AUDIT_TIME_BUDGET_SECONDS). In Lambda it is
-   * also kept a margin short of the function's remaining time.
-   */
-  timeBudgetMs: number;
-  /** Pending deliveries read from the index at a time: a page, not a limit on the run. */
-  pageSize: number;
-  /** Paytia requests a second, at most, across the whole run (PAYTIA_MAX_REQUESTS_PER_SECOND). */
-  paytiaRequestsPerSecond: number;
-  /** Transient failures of one delivery's audit before `audit_stalled` is raised. */
-  maxAttempts: number;
-  /** Payments younger than this are left out of a sweep (their webhook may be on its way). */
-  sweepSettleMs: number;
-  /** The longest window one sweep covers; a longer gap is worked off over several runs. */
-  sweepMaxWindowMs: number;
-  /** The IANA zone Paytia's zone-less times are read in (PAYTIA_TIME_ZONE). */
-  timeZone: string;
-  /** How far Paytia's zone-less times may be off, should the zone be wrong: every window allows it. */
-  clockToleranceMs: number;
-  /** How long a payment may stay `pending` in payment_taken after a final webhook before that is a finding. */
-  pendingLimitMs: number;
-}
-
-export interface AuditMetrics {
-  backlog(pending: number, oldestAgeSeconds: number): void;
-  verdict(verdict: AuditVerdict): void;
-  finding(type: FindingType, severity: Severity): void;
-  /** The type part of a resolved finding's id (`<type>:<subject>`), as the auditor that raised it named it. */
-  resolved(type: string): void;
-  recovered(): void;
-  deferred(): void;
-}
-
-export interface AuditDependencies {
-  store: AuditStore;
-  paytia: AuditPaytiaClient;
-  alerts: AlertPublisher;
-  events: VerifiedEventPublisher;
-  clock: () => Date;
-  logger: NarrowLogger;
-  metrics: AuditMetrics;
-  settings: AuditSettings;
-  /**
-   * The run's own time, for pacing Paytia requests and for its time budget: the wall clock unless
-   * a test gives a fake one.
-   * @default systemTimer
-   */
-  timer?: Timer;
-  /**
-   * Secret values no finding may carry (the webhook path token, current and previous): removed
-   * from every string of a finding before it is stored or sent.
-   */
-  secrets?: () => Promise<readonly string[]>;
-}
 
 /** Paytia's delivery log for one call, and every delivery we store for it. */
 export interface CallState {

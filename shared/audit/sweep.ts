@@ -1,9 +1,9 @@
 import { dayIn, parsePaytiaTimestamp } from '../paytia/dates.js';
 import type { PaymentTakenRecord } from '../paytia/schemas.js';
 import { metadataReference } from './payment-match.js';
-import type { RelatedDelivery } from './ports.js';
+import type { AuditDependencies, RelatedDelivery } from './ports.js';
 import { missingWebhookFinding } from './reconcile.js';
-import { type AuditDependencies, forEachWithConcurrency, RunContext } from './run-context.js';
+import { forEachWithConcurrency, RunContext } from './run-context.js';
 
 export type SweepWindow = 'recent' | 'previous_day' | { from: Date; to: Date };
 

@@ -1,11 +1,11 @@
 import { SecretUnavailableError } from '../secrets/cached-secret.js';
 import type { DeliveryStore, WebhookRoute } from '../store/delivery-store.js';
 import { StoreRejectedError, StoreUnavailableError } from '../store/delivery-store.js';
+import { deliveryIdFor, eventKeyFor, extractFields, parseBody } from '../webhook/payload.js';
 import type { SignatureVerifier } from './signature.js';
 import type { SourceAllowList } from './source-allow-list.js';
 import { INGEST_ANSWER_DEADLINE_MS } from './timing.js';
 import { matchesAnyToken } from './tokens.js';
-import { deliveryIdFor, eventKeyFor, extractFields, parseBody } from './webhook.js';
 
 /** A webhook request as it reached us, whatever carried it (API Gateway, the local server). */
 export interface WebhookRequest {

@@ -1,4 +1,4 @@
-import type { BodyFormat, WebhookFields } from '../ingest/webhook.js';
+import type { BodyFormat, WebhookFields } from '../webhook/payload.js';
 
 /** Which of Paytia's two URLs a delivery came through. */
 export type WebhookRoute = 'webhook_url' | 'webhook_url_transaction';

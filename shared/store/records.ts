@@ -1,5 +1,5 @@
 import type { AttributeValue, UpdateItemCommandInput } from '@aws-sdk/client-dynamodb';
-import type { BodyFormat, WebhookFields } from '../ingest/webhook.js';
+import type { BodyFormat, WebhookFields } from '../webhook/payload.js';
 import type { DeliveryReceipt, WebhookRoute } from './delivery-store.js';
 import { FIELD_ATTRIBUTES, type IndexDesign, indexView, PENDING_AUDIT, TABLE } from './table-design.js';
 

@@ -1,5 +1,5 @@
 import type { AttributeValue, CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
-import type { WebhookFields } from '../ingest/webhook.js';
+import type { WebhookFields } from '../webhook/payload.js';
 
 /**
  * One table holds every record: deliveries, findings, cursors, expected payments and alert

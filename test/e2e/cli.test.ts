@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DESCRIPTOR_FILE, type LocalStackDescriptor } from '../../local/descriptor.js';
+import { DESCRIPTOR_FILE, type LocalStackDescriptor } from '../../cli/local-descriptor.js';
 import { localDynamoDbClient } from '../../local/dynamodb.js';
 import { eventually, type RunningCommand, runNpm } from '../support/npm-start.js';
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ScanCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import type { LocalStackDescriptor } from '../../local/descriptor.js';
+import type { LocalStackDescriptor } from '../../cli/local-descriptor.js';
 import { localDynamoDbClient } from '../../local/dynamodb.js';
 import { idOf } from '../../shared/store/records.js';
 import { printed, type RunningCommand, runNpm } from '../support/npm-start.js';

@@ -12,9 +12,9 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { renderReportHtml } from '../../cli/report/render-html.js';
+import type { ReportData, ReportDelivery, ReportFinding } from '../../cli/report/report-data.js';
 import { FINDING_TYPES, type FindingType } from '../../shared/audit/findings.js';
-import { renderReportHtml } from '../../shared/report/render-html.js';
-import type { ReportData, ReportDelivery, ReportFinding } from '../../shared/report/report-data.js';
 import { chromiumForTests } from '../support/chromium.js';
 
 const HOUR = 3_600_000;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { afterAll, describe, expect, it } from 'vitest';
-import type { LocalStackDescriptor } from '../../local/descriptor.js';
+import type { LocalStackDescriptor } from '../../cli/local-descriptor.js';
 import { eventually, printed, type RunningCommand, runNpm } from '../support/npm-start.js';
 
 const BIN = fileURLToPath(new URL('../../bin/paytia-auditor.js', import.meta.url));

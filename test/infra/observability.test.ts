@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -134,10 +133,8 @@ describe('dashboard', () => {
       expect(m.dimensions.service).toBe('ingest-webhook');
       return m.dimensions.reason;
     });
+    // Every reason the receiver can give (a typed list; its tests answer each one), and no other.
     expect(reasons).toEqual(Object.keys(REJECTION_REASONS));
-    // The receiver's code uses each of them.
-    const receiver = readFileSync(new URL('../../shared/ingest/receive-webhook.ts', import.meta.url), 'utf8');
-    for (const reason of reasons) expect(receiver).toContain(`'${reason}'`);
   });
 
   it('shows p99 latency at the API, the integration and the function, and every ingest failure', () => {

@@ -40,11 +40,11 @@ import { type LocalSecretsManager, startLocalSecretsManager } from '../../local/
 import { fromApiGatewayEvent, toApiGatewayResult, WEBHOOK_ROUTES } from '../../shared/ingest/api-gateway.js';
 import { createWebhookReceiver } from '../../shared/ingest/receive-webhook.js';
 import { parseSourceAllowList } from '../../shared/ingest/source-allow-list.js';
-import { deliveryIdFor, parseBody } from '../../shared/ingest/webhook.js';
 import { cachedSecret } from '../../shared/secrets/cached-secret.js';
 import type { WebhookRoute } from '../../shared/store/delivery-store.js';
 import { dynamoDbDeliveryStore } from '../../shared/store/dynamodb-delivery-store.js';
 import { idOf } from '../../shared/store/records.js';
+import { deliveryIdFor, parseBody } from '../../shared/webhook/payload.js';
 import { startTestTable } from '../support/local-dynamodb.js';
 import { type RawHttpClient, rawHttpClient } from '../support/raw-http.js';
 import {

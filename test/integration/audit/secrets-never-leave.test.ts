@@ -14,6 +14,7 @@ import { type AttributeValue, DynamoDBClient, ScanCommand } from '@aws-sdk/clien
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { renderReportHtml } from '../../../cli/report/render-html.js';
 import { collectReportData } from '../../../cli/report.js';
 import type { Target } from '../../../cli/target.js';
 import { localTargetOf } from '../../../cli/target.js';
@@ -21,7 +22,6 @@ import { type LocalSecretsManager, startLocalSecretsManager } from '../../../loc
 import { dynamoDbAuditStore } from '../../../shared/audit/dynamodb-audit-store.js';
 import { FINDING_TYPE_NAMES, type Finding } from '../../../shared/audit/findings.js';
 import { snsAlertPublisher } from '../../../shared/audit/sns-alert-publisher.js';
-import { renderReportHtml } from '../../../shared/report/render-html.js';
 import {
   type AuditHarness,
   alertBody,

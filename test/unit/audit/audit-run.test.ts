@@ -6,8 +6,12 @@
  */
 import { describe, expect, it } from 'vitest';
 import { auditPendingDeliveries, LAMBDA_MARGIN_MS } from '../../../shared/audit/audit-run.js';
-import type { AuditStore, StoredDelivery } from '../../../shared/audit/ports.js';
-import type { AuditDependencies, AuditSettings } from '../../../shared/audit/run-context.js';
+import type {
+  AuditDependencies,
+  AuditSettings,
+  AuditStore,
+  StoredDelivery,
+} from '../../../shared/audit/ports.js';
 import { type VirtualTimer, virtualTimer } from '../../support/virtual-timer.js';
 
 const NOW = Date.parse('2026-06-15T12:00:00.000Z');

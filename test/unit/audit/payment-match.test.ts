@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { claimedOutcome, matchPayment, money, normaliseAmount } from '../../../shared/audit/payment-match.js';
-import type { WebhookFields } from '../../../shared/ingest/webhook.js';
+import type { WebhookFields } from '../../../shared/webhook/payload.js';
 import {
   CDR_ID,
   payment,

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Finding } from '../../../shared/audit/findings.js';
-import type { AuditStore } from '../../../shared/audit/ports.js';
-import type { AuditDependencies, AuditSettings } from '../../../shared/audit/run-context.js';
+import type { AuditDependencies, AuditSettings, AuditStore } from '../../../shared/audit/ports.js';
 import { sweepPayments } from '../../../shared/audit/sweep.js';
 import { paymentTakenRecordSchema } from '../../../shared/paytia/schemas.js';
 import { virtualTimer } from '../../support/virtual-timer.js';

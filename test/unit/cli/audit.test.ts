@@ -1,7 +1,7 @@
 import { DynamoDBClient, QueryCommand } from '@aws-sdk/client-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { FailedError } from '../../../cli/command.js';
+import { FailedError } from '../../../cli/errors.js';
 import { fakeTarget, readable, runCli } from './harness.js';
 
 const dynamodb = mockClient(DynamoDBClient);

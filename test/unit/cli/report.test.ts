@@ -5,7 +5,7 @@ import { DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { ReportData } from '../../../shared/report/report-data.js';
+import type { ReportData } from '../../../cli/report/report-data.js';
 import { DELIVERY_ID, deliveryItem, fakeTarget, findingItem, runCli } from './harness.js';
 
 const dynamodb = mockClient(DynamoDBClient);

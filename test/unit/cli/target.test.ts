@@ -5,9 +5,9 @@ import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-clo
 import { GetFunctionConfigurationCommand, InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
-import { FailedError, TargetError } from '../../../cli/command.js';
+import { FailedError, TargetError } from '../../../cli/errors.js';
+import { DESCRIPTOR_FILE, type LocalStackDescriptor } from '../../../cli/local-descriptor.js';
 import { explainError, OUTPUT_NAMES, resolveTarget } from '../../../cli/target.js';
-import { DESCRIPTOR_FILE, type LocalStackDescriptor } from '../../../local/descriptor.js';
 import { OUTPUTS } from './harness.js';
 
 const cloudFormation = mockClient(CloudFormationClient);

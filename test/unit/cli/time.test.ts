@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { UsageError } from '../../../cli/command.js';
+import { UsageError } from '../../../cli/errors.js';
 import { checkOrder, dayChunks, parseTime, relativeTo, shortTime } from '../../../cli/time.js';
 
 const NOW = new Date('2026-11-21T12:00:00.000Z');

@@ -3,7 +3,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { claimDescriptor, type LocalStackDescriptor } from '../../../local/descriptor.js';
+import type { LocalStackDescriptor } from '../../../cli/local-descriptor.js';
+import { claimDescriptor } from '../../../local/descriptor.js';
 
 const directory = mkdtempSync(join(tmpdir(), 'paytia-descriptor-'));
 afterAll(() => rmSync(directory, { recursive: true, force: true }));

@@ -16,7 +16,7 @@ import {
   MAX_JSON_DEPTH,
   type ParsedBody,
   parseBody,
-} from '../../../shared/ingest/webhook.js';
+} from '../../../shared/webhook/payload.js';
 
 interface Shape {
   name: string;

@@ -1,5 +1,5 @@
-import { FINDING_TYPES } from '../audit/findings.js';
-import { sanitize } from '../audit/sanitize.js';
+import { FINDING_TYPES } from '../../shared/audit/findings.js';
+import { sanitize } from '../../shared/audit/sanitize.js';
 import { CHART_OUTCOMES, renderDeliveryChart } from './chart-svg.js';
 import { escapeHtml, formatDuration, timeElement } from './html.js';
 import type { ReportData, ReportDelivery, ReportFinding, ReportTokenState } from './report-data.js';

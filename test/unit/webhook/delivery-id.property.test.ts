@@ -10,7 +10,7 @@
  */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { deliveryIdFor, parseBody } from '../../../shared/ingest/webhook.js';
+import { deliveryIdFor, parseBody } from '../../../shared/webhook/payload.js';
 
 // ---------------------------------------------------------------------------------------------
 // JSON documents: every scalar as written, every key as written.

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { FINDING_TYPES, type FindingType } from '../../../shared/audit/findings.js';
-import { bucketDeliveries, chartOutcome, chartUnit, niceScale } from '../../../shared/report/chart-svg.js';
-import { escapeHtml, formatDuration, formatTime } from '../../../shared/report/html.js';
-import { renderReportHtml, share } from '../../../shared/report/render-html.js';
+import { bucketDeliveries, chartOutcome, chartUnit, niceScale } from '../../../cli/report/chart-svg.js';
+import { escapeHtml, formatDuration, formatTime } from '../../../cli/report/html.js';
+import { renderReportHtml, share } from '../../../cli/report/render-html.js';
 import type {
   ReportData,
   ReportDelivery,
   ReportFinding,
   ReportTokenState,
-} from '../../../shared/report/report-data.js';
+} from '../../../cli/report/report-data.js';
+import { FINDING_TYPES, type FindingType } from '../../../shared/audit/findings.js';
 
 const HOUR = 3_600_000;
 const T0 = Date.parse('2025-06-03T00:00:00.000Z');

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { ParsedBody } from '../../../shared/ingest/webhook.js';
+import type { ParsedBody } from '../../../shared/webhook/payload.js';
 import {
   canonicalJson,
   deliveryIdFor,
@@ -10,7 +10,7 @@ import {
   MAX_FIELD_LENGTH,
   MAX_JSON_DEPTH,
   parseBody,
-} from '../../../shared/ingest/webhook.js';
+} from '../../../shared/webhook/payload.js';
 
 const JSON_TYPE = 'application/json';
 const FORM_TYPE = 'application/x-www-form-urlencoded';
