@@ -11,11 +11,9 @@ import { ensureTable, localDynamoDbClient } from '../local/dynamodb.js';
 import { startLocalEventBridge } from '../local/eventbridge.js';
 import { startLocalHttpApi } from '../local/http-api.js';
 import { startPaytiaSimulator } from '../local/paytia-simulator/server.js';
-import { fromApiGatewayEvent, toApiGatewayResult, WEBHOOK_ROUTES } from '../shared/ingest/api-gateway.js';
-import { createWebhookReceiver } from '../shared/ingest/receive-webhook.js';
-import { parseSourceAllowList } from '../shared/ingest/source-allow-list.js';
+import { apiGatewayHandler, localReceiver, webhookRoutes } from '../local/receiver.js';
+import { WEBHOOK_ROUTES } from '../shared/ingest/api-gateway.js';
 import { PaytiaClient, staticApiKey } from '../shared/paytia/index.js';
-import { dynamoDbDeliveryStore } from '../shared/store/dynamodb-delivery-store.js';
 
 export interface AuditWorldSettings {
   dynamoDbEndpoint: string;
@@ -58,30 +56,15 @@ async function start(): Promise<AuditWorld> {
 
   // The receiver, as in the auditor's scenario harness: the ingest code behind the API Gateway
   // stand-in, on the same clock as the simulator.
-  const receive = createWebhookReceiver({
-    store: dynamoDbDeliveryStore({ client: dynamoDb, tableName: settings.table, retentionDays: 400 }),
+  const receive = localReceiver({
+    store: { client: dynamoDb, tableName: settings.table },
     acceptedTokens: async () => [TOKEN],
-    sourceAllowList: parseSourceAllowList(''),
-    maxBodyBytes: 262_144,
     clock: () => new Date(clock),
-    logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
-    metrics: {
-      stored: () => undefined,
-      duplicate: () => undefined,
-      rejected: () => undefined,
-      storeFailed: () => undefined,
-      storeRejected: () => undefined,
-    },
   });
   const api = await startLocalHttpApi({
     host: '127.0.0.1',
     port: 0,
-    routes: Object.values(WEBHOOK_ROUTES).map((path) => ({
-      method: 'POST',
-      path,
-      functionName: 'ingest-webhook',
-      handler: async (event) => toApiGatewayResult(await receive(fromApiGatewayEvent(event))),
-    })),
+    routes: webhookRoutes(apiGatewayHandler(receive)),
   });
   const webhookUrl = `${api.url}${WEBHOOK_ROUTES.webhook_url.replace('{token}', TOKEN)}`;
   const transactionWebhookUrl = `${api.url}${WEBHOOK_ROUTES.webhook_url_transaction.replace('{token}', TOKEN)}`;

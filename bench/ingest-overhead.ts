@@ -27,11 +27,10 @@ import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secre
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { ensureTable, localDynamoDbClient } from '../local/dynamodb.js';
 import { lambdaContext } from '../local/http-api.js';
+import { localReceiver } from '../local/receiver.js';
 import { startLocalSecretsManager } from '../local/secrets-manager.js';
 import { awsClientDefaults } from '../shared/aws/client-defaults.js';
 import { fromApiGatewayEvent } from '../shared/ingest/api-gateway.js';
-import { createWebhookReceiver } from '../shared/ingest/receive-webhook.js';
-import { parseSourceAllowList } from '../shared/ingest/source-allow-list.js';
 import type { DeliveryReceipt } from '../shared/store/delivery-store.js';
 import { dynamoDbDeliveryStore } from '../shared/store/dynamodb-delivery-store.js';
 import { deliveryKey } from '../shared/store/records.js';
@@ -194,21 +193,7 @@ export async function runIngestOverhead(
     // The baseline client has the handler's client configuration: same defaults, same endpoint.
     const client = new DynamoDBClient(awsClientDefaults);
     const store = dynamoDbDeliveryStore({ client, tableName: TABLE_NAME, retentionDays: 400 });
-    const receive = createWebhookReceiver({
-      store,
-      acceptedTokens: async () => [TOKEN],
-      sourceAllowList: parseSourceAllowList(''),
-      maxBodyBytes: 262_144,
-      clock: () => new Date(),
-      logger: { info: () => undefined, warn: () => undefined, error: () => undefined },
-      metrics: {
-        stored: () => undefined,
-        duplicate: () => undefined,
-        rejected: () => undefined,
-        storeFailed: () => undefined,
-        storeRejected: () => undefined,
-      },
-    });
+    const receive = localReceiver({ store, acceptedTokens: async () => [TOKEN] });
 
     // One first receipt through the handler (it also reads the token secret, once): the item it
     // stores is the PutItem baseline's item, and its body is what the duplicate subject resends while warming up.

@@ -13,7 +13,6 @@ import * as z from 'zod/mini';
 import { DESCRIPTOR_FILE, type LocalStackDescriptor } from '../cli/local-descriptor.js';
 import { AUDIT_FUNCTION_TIMEOUT_SECONDS } from '../shared/audit/config.js';
 import { httpUrlSetting, integerSetting, readConfig } from '../shared/config.js';
-import { WEBHOOK_ROUTES } from '../shared/ingest/api-gateway.js';
 import { matchesAnyToken } from '../shared/ingest/tokens.js';
 import { checkPaytiaAccess, type PaytiaAccess } from '../shared/paytia/access-check.js';
 import { staticAccessToken } from '../shared/paytia/credentials.js';
@@ -25,6 +24,7 @@ import { type HttpApiHandler, lambdaContext, startLocalHttpApi } from './http-ap
 import { PROFILE_NAMES } from './paytia-simulator/behaviour.js';
 import { type PaytiaSimulator, startPaytiaSimulator } from './paytia-simulator/server.js';
 import { keepPrivate } from './private-files.js';
+import { webhookRoutes } from './receiver.js';
 import { startLocalSecretsManager } from './secrets-manager.js';
 import { type SnsNotification, startLocalSns } from './sns.js';
 
@@ -333,12 +333,7 @@ export async function startLocalStack(
       port: config.PORT,
       host,
       routes: [
-        ...Object.values(WEBHOOK_ROUTES).map((path) => ({
-          method: 'POST',
-          path,
-          handler: ingest,
-          functionName: LOCAL_NAMES.functions.ingest,
-        })),
+        ...webhookRoutes(ingest, LOCAL_NAMES.functions.ingest),
         // As in AWS: any other request reaches the ingest function, which answers an empty 404.
         { method: 'ANY', path: '$default', handler: ingest, functionName: LOCAL_NAMES.functions.ingest },
         {

@@ -1,15 +1,14 @@
 import { GetItemCommand, QueryCommand, UpdateItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { dynamoDbItemSize } from '../../bench/dynamodb-item-size.js';
+import { localReceiver, SILENT_RECEIVER_LOG } from '../../local/receiver.js';
 import { MAX_BODY_BYTES_CEILING } from '../../shared/ingest/config.js';
 import {
-  createWebhookReceiver,
   KEPT_HEADERS,
   type ReceiverLogger,
   type ReceiverMetrics,
   type WebhookRequest,
 } from '../../shared/ingest/receive-webhook.js';
-import { parseSourceAllowList } from '../../shared/ingest/source-allow-list.js';
 import { StoreRejectedError } from '../../shared/store/delivery-store.js';
 import { dynamoDbDeliveryStore } from '../../shared/store/dynamodb-delivery-store.js';
 import { deliveryKey, FIRST_RECEIPTS_KEPT, idOf, LATEST_RECEIPTS_KEPT } from '../../shared/store/records.js';
@@ -20,26 +19,16 @@ const TOKEN = 'integration-token-0123456789';
 let table: Awaited<ReturnType<typeof startTestTable>>;
 let now = new Date('2026-04-23T10:30:00.000Z');
 
-const silent: ReceiverLogger = { info: () => undefined, warn: () => undefined, error: () => undefined };
-const noMetrics = {
-  stored: () => undefined,
-  duplicate: () => undefined,
-  rejected: () => undefined,
-  storeFailed: () => undefined,
-  storeRejected: () => undefined,
-};
-
 function receiver(
-  options: { maxBodyBytes?: number; metrics?: ReceiverMetrics; logger?: typeof silent } = {},
+  options: { maxBodyBytes?: number; metrics?: Partial<ReceiverMetrics>; logger?: ReceiverLogger } = {},
 ) {
-  return createWebhookReceiver({
-    store: dynamoDbDeliveryStore({ client: table.client, tableName: table.tableName, retentionDays: 400 }),
+  return localReceiver({
+    store: { client: table.client, tableName: table.tableName },
     acceptedTokens: async () => [TOKEN],
-    sourceAllowList: parseSourceAllowList(''),
-    maxBodyBytes: options.maxBodyBytes ?? 262_144,
+    maxBodyBytes: options.maxBodyBytes,
     clock: () => now,
-    logger: options.logger ?? silent,
-    metrics: options.metrics ?? noMetrics,
+    logger: options.logger,
+    metrics: options.metrics,
   });
 }
 
@@ -462,8 +451,8 @@ describe('a webhook DynamoDB refuses for good', () => {
     let storeRejected = 0;
     const receive = receiver({
       maxBodyBytes: 500_000,
-      logger: { ...silent, error: (message, extra) => void errors.push({ message, extra }) },
-      metrics: { ...noMetrics, storeRejected: () => void storeRejected++ },
+      logger: { ...SILENT_RECEIVER_LOG, error: (message, extra) => void errors.push({ message, extra }) },
+      metrics: { storeRejected: () => void storeRejected++ },
     });
 
     // Act

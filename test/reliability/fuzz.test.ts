@@ -18,8 +18,8 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type LocalHttpApi, startLocalHttpApi } from '../../local/http-api.js';
+import { webhookRoutes } from '../../local/receiver.js';
 import { type LocalSecretsManager, startLocalSecretsManager } from '../../local/secrets-manager.js';
-import { WEBHOOK_ROUTES } from '../../shared/ingest/api-gateway.js';
 import { idOf } from '../../shared/store/records.js';
 import { deliveryIdFor, parseBody } from '../../shared/webhook/payload.js';
 import { CREDENTIAL_HEADERS } from '../support/credential-headers.js';
@@ -79,12 +79,7 @@ beforeAll(async () => {
   api = await startLocalHttpApi({
     host: '127.0.0.1',
     port: 0,
-    routes: Object.values(WEBHOOK_ROUTES).map((path) => ({
-      method: 'POST',
-      path,
-      functionName: 'ingest-webhook',
-      handler,
-    })),
+    routes: webhookRoutes(handler),
   });
   client = rawHttpClient(api.url, { maxSockets: 4 });
 });

@@ -36,13 +36,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalHttpApi, startLocalHttpApi } from '../../local/http-api.js';
 import { finalWebhookBody, ivrStageWebhooks } from '../../local/paytia-simulator/payloads.js';
 import { RETRY_DELAYS_MS } from '../../local/paytia-simulator/webhooks.js';
+import { apiGatewayHandler, localReceiver, webhookRoutes } from '../../local/receiver.js';
 import { type LocalSecretsManager, startLocalSecretsManager } from '../../local/secrets-manager.js';
-import { fromApiGatewayEvent, toApiGatewayResult, WEBHOOK_ROUTES } from '../../shared/ingest/api-gateway.js';
-import { createWebhookReceiver } from '../../shared/ingest/receive-webhook.js';
-import { parseSourceAllowList } from '../../shared/ingest/source-allow-list.js';
+import { WEBHOOK_ROUTES } from '../../shared/ingest/api-gateway.js';
 import { cachedSecret } from '../../shared/secrets/cached-secret.js';
 import type { WebhookRoute } from '../../shared/store/delivery-store.js';
-import { dynamoDbDeliveryStore } from '../../shared/store/dynamodb-delivery-store.js';
 import { idOf } from '../../shared/store/records.js';
 import { deliveryIdFor, parseBody } from '../../shared/webhook/payload.js';
 import { startTestTable } from '../support/local-dynamodb.js';
@@ -208,19 +206,14 @@ beforeAll(async () => {
   await secretsClient.send(new CreateSecretCommand({ Name: TOKEN_SECRET_ID, SecretString: TOKEN }));
   dynamoDb = faultyDynamoDb(table.client, plans);
 
-  const silent = { info: () => undefined, warn: () => undefined, error: () => undefined };
-  const receive = createWebhookReceiver({
-    store: dynamoDbDeliveryStore({ client: dynamoDb.client, tableName: table.tableName, retentionDays: 400 }),
+  const receive = localReceiver({
+    store: { client: dynamoDb.client, tableName: table.tableName },
     acceptedTokens: cachedSecret({
       client: secretsClient,
       secretId: TOKEN_SECRET_ID,
       maxAgeMs: 300_000,
       includePrevious: true,
     }).values,
-    sourceAllowList: parseSourceAllowList(''),
-    maxBodyBytes: 262_144,
-    clock: () => new Date(),
-    logger: silent,
     metrics: {
       stored: () => void receiverMetrics.stored++,
       duplicate: () => void receiverMetrics.duplicate++,
@@ -232,12 +225,7 @@ beforeAll(async () => {
   api = await startLocalHttpApi({
     host: '127.0.0.1',
     port: 0,
-    routes: Object.values(WEBHOOK_ROUTES).map((path) => ({
-      method: 'POST',
-      path,
-      functionName: 'ingest-webhook',
-      handler: async (event) => toApiGatewayResult(await receive(fromApiGatewayEvent(event))),
-    })),
+    routes: webhookRoutes(apiGatewayHandler(receive)),
   });
   sender = rawHttpClient(api.url, { maxSockets: SENDERS * 2 });
 });

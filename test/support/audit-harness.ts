@@ -22,6 +22,7 @@ import { type LocalEventBridge, type StoredEvent, startLocalEventBridge } from '
 import { type LocalHttpApi, startLocalHttpApi } from '../../local/http-api.js';
 import type { PaytiaBehaviour } from '../../local/paytia-simulator/behaviour.js';
 import { type PaytiaSimulator, startPaytiaSimulator } from '../../local/paytia-simulator/server.js';
+import { localReceiver, webhookRoutes } from '../../local/receiver.js';
 import { type LocalSns, type SnsNotification, type SnsQueue, startLocalSns } from '../../local/sns.js';
 import type { AlertDigestPublisher } from '../../shared/audit/alert-storm.js';
 import { type AuditRunSummary, auditPendingDeliveries } from '../../shared/audit/audit-run.js';
@@ -33,19 +34,13 @@ import { snsAlertPublisher, snsSubject } from '../../shared/audit/sns-alert-publ
 import { type SweepSummary, type SweepWindow, sweepPayments } from '../../shared/audit/sweep.js';
 import type { NarrowLogger } from '../../shared/aws/narrow-logger.js';
 import { fromApiGatewayEvent, toApiGatewayResult, WEBHOOK_ROUTES } from '../../shared/ingest/api-gateway.js';
-import {
-  createWebhookReceiver,
-  type WebhookRequest,
-  type WebhookResponse,
-} from '../../shared/ingest/receive-webhook.js';
-import { parseSourceAllowList } from '../../shared/ingest/source-allow-list.js';
+import type { WebhookRequest, WebhookResponse } from '../../shared/ingest/receive-webhook.js';
 import {
   type PaymentServiceRequest,
   PaytiaClient,
   type PaytiaFetch,
   staticApiKey,
 } from '../../shared/paytia/index.js';
-import { dynamoDbDeliveryStore } from '../../shared/store/dynamodb-delivery-store.js';
 import { deliveryKey, idOf } from '../../shared/store/records.js';
 import { startTestTable } from './local-dynamodb.js';
 import { type VirtualTimer, virtualTimer } from './virtual-timer.js';
@@ -252,32 +247,18 @@ export async function startAuditHarness(options: AuditHarnessOptions = {}): Prom
     let snsAlerts: (AlertPublisher & AlertDigestPublisher) | undefined;
     let timer = virtualTimer();
 
-    const silentReceiverLog = { info: () => undefined, warn: () => undefined, error: () => undefined };
-    const noReceiverMetrics = {
-      stored: () => undefined,
-      duplicate: () => undefined,
-      rejected: () => undefined,
-      storeFailed: () => undefined,
-      storeRejected: () => undefined,
-    };
-
     const api: LocalHttpApi = await startLocalHttpApi({
       host: '127.0.0.1',
       port: 0,
-      routes: Object.values(WEBHOOK_ROUTES).map((path) => ({
-        method: 'POST',
-        path,
-        functionName: 'ingest-webhook',
-        handler: async (event) => {
-          // Each request takes a moment of the shared clock, so deliveries are received (and
-          // audited) in the order Paytia sent them, as in production.
-          clock += RECEIPT_TICK_MS;
-          const request = fromApiGatewayEvent(event);
-          const status = harness.receiverOverride?.(request);
-          if (status !== undefined) return { statusCode: status, body: '' };
-          return toApiGatewayResult(await receive(request));
-        },
-      })),
+      routes: webhookRoutes(async (event) => {
+        // Each request takes a moment of the shared clock, so deliveries are received (and
+        // audited) in the order Paytia sent them, as in production.
+        clock += RECEIPT_TICK_MS;
+        const request = fromApiGatewayEvent(event);
+        const status = harness.receiverOverride?.(request);
+        if (status !== undefined) return { statusCode: status, body: '' };
+        return toApiGatewayResult(await receive(request));
+      }),
     });
     closers.push(() => api.close());
 
@@ -449,14 +430,10 @@ export async function startAuditHarness(options: AuditHarnessOptions = {}): Prom
         queue = await sns.subscribeQueue(topicArn);
         busName = `paytia-webhooks-${testNumber}`;
 
-        receive = createWebhookReceiver({
-          store: dynamoDbDeliveryStore({ client: dynamoDb, tableName, retentionDays: 400 }),
+        receive = localReceiver({
+          store: { client: dynamoDb, tableName },
           acceptedTokens: async () => [TOKEN],
-          sourceAllowList: parseSourceAllowList(''),
-          maxBodyBytes: 262_144,
           clock: () => new Date(clock),
-          logger: silentReceiverLog,
-          metrics: noReceiverMetrics,
         });
         snsAlerts = snsAlertPublisher({ client: alertsClient, topicArn });
         dependencies = {

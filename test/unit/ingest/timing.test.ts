@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { localReceiver } from '../../../local/receiver.js';
 import { awsClientDefaults } from '../../../shared/aws/client-defaults.js';
-import { createWebhookReceiver, type WebhookResponse } from '../../../shared/ingest/receive-webhook.js';
-import { parseSourceAllowList } from '../../../shared/ingest/source-allow-list.js';
+import type { WebhookResponse } from '../../../shared/ingest/receive-webhook.js';
 import {
   API_GATEWAY_INTEGRATION_TIMEOUT_MS,
   INGEST_ANSWER_DEADLINE_MS,
@@ -46,20 +46,12 @@ describe('the receiver under a store that never answers', () => {
   function receiverWith(store: DeliveryStore, acceptedTokens = async () => [TOKEN]) {
     const errors: string[] = [];
     let storeFailed = 0;
-    const receive = createWebhookReceiver({
+    const receive = localReceiver({
       store,
       acceptedTokens,
-      sourceAllowList: parseSourceAllowList(''),
       maxBodyBytes: 1024,
-      clock: () => new Date(),
       logger: { info: () => undefined, warn: () => undefined, error: (message) => void errors.push(message) },
-      metrics: {
-        stored: () => undefined,
-        duplicate: () => undefined,
-        rejected: () => undefined,
-        storeFailed: () => void storeFailed++,
-        storeRejected: () => undefined,
-      },
+      metrics: { storeFailed: () => void storeFailed++ },
     });
     return { receive, errors, storeFailed: () => storeFailed };
   }
