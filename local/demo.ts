@@ -13,6 +13,7 @@ import type { SweepSummary } from '../shared/audit/sweep.js';
 import { PaytiaClient } from '../shared/paytia/client.js';
 import { staticApiKey } from '../shared/paytia/credentials.js';
 import type { PaymentServiceRequest } from '../shared/paytia/payment-service.js';
+import type { PaytiaSimulator } from './paytia-simulator/server.js';
 import type { LocalStack } from './stack.js';
 
 /** The audit settings the demo runs with: short windows, so the whole story fits in a minute. */
@@ -79,98 +80,13 @@ export async function runDemo(stack: LocalStack, say: Say): Promise<DemoResult> 
   if (!simulator) {
     throw new Error('the demo stages its cases in the Paytia simulator: unset PAYTIA_BASE_URL to run it');
   }
-  const paytia = new PaytiaClient({
-    baseUrl: simulator.url,
-    credentials: staticApiKey(simulator.credentials.apiKey),
-    retry: { maxRetries: 0 },
-  });
   const flaky = await startFlakyEndpoint(stack.webhookUrl);
   try {
     // As the scheduler does at start: a first token, and the sweep's watch start.
     await stack.invoke('rotate-token', {});
     await stack.invoke('audit', { mode: 'sweep', window: 'recent' });
 
-    say('Creating payments through the Paytia simulator...');
-    let payments = 0;
-    const pay = (referenceId: string, fields: Partial<PaymentServiceRequest> = {}) => {
-      payments++;
-      return paytia.paymentService({
-        reference_id: referenceId,
-        reference_number: `INV-${referenceId}`,
-        amount: '150.00',
-        currency_code: 'GBP',
-        transaction_flag: 4,
-        webhook_url: stack.webhookUrl,
-        webhook_url_transaction: stack.transactionWebhookUrl,
-        ...fields,
-      } as PaymentServiceRequest);
-    };
-
-    const ordinary = [
-      pay('DEMO-1001', {
-        transaction_flag: 0,
-        agent_id: 101,
-        agent_name: 'Alex',
-      } as Partial<PaymentServiceRequest>),
-      pay('DEMO-1002', { amount: '75.50' }),
-      pay('DEMO-1003', { amount: '12.00', currency_code: 'EUR' }),
-      pay('DEMO-1004', {
-        transaction_flag: 0,
-        agent_id: 102,
-        agent_name: 'Sam',
-        amount: '20.00',
-      } as Partial<PaymentServiceRequest>),
-    ];
-    await Promise.all(ordinary);
-
-    // Phone payments have a call record, and with it Paytia's delivery log to prove them by.
-    const byPhone = {
-      transaction_flag: 0,
-      agent_id: 103,
-      agent_name: 'Kim',
-    } as Partial<PaymentServiceRequest>;
-    // missing_delivery: Paytia logs the final webhook as sent, but it never reaches us.
-    simulator.control.injectWebhookFault({ mode: 'lose', referenceId: 'DEMO-LOST', target: 'final' });
-    await pay('DEMO-LOST', { ...byPhone, amount: '30.00' });
-    // unverified_delivery: a webhook arrives that Paytia's log does not contain.
-    simulator.control.injectWebhookFault({ mode: 'unlogged', referenceId: 'DEMO-UNLOGGED', target: 'final' });
-    await pay('DEMO-UNLOGGED', { ...byPhone, amount: '45.00' });
-    // unacknowledged_delivery: our endpoint fails the first attempt; Paytia retries.
-    await pay('DEMO-FLAKY', { ...byPhone, amount: '60.00', webhook_url: flaky.url });
-    // status_mismatch and amount_mismatch: payment_taken will disagree with the webhooks.
-    await pay('DEMO-STATUS', { amount: '80.00' });
-    await pay('DEMO-AMOUNT', { amount: '150.00' });
-    // payload_mismatch: the amount is altered on the way to us; Paytia's log keeps the original.
-    simulator.control.injectWebhookFault({
-      mode: 'tamper',
-      referenceId: 'DEMO-TAMPER',
-      target: 'final',
-      set: { amount: '9.99' },
-    });
-    await pay('DEMO-TAMPER', { ...byPhone, amount: '99.00' });
-    // missing_webhook: a payment Paytia took without sending any webhook.
-    payments++;
-    simulator.control.addPaymentWithoutWebhook({
-      referenceId: 'DEMO-NOHOOK',
-      amount: '42.00',
-      referenceNumber: 'INV-DEMO-NOHOOK',
-    });
-
-    await simulator.control.waitForWebhooks({ timeoutMs: 30_000 });
-    simulator.control.alterPayment({ referenceId: 'DEMO-STATUS', status: 'failed' });
-    simulator.control.alterPayment({ referenceId: 'DEMO-AMOUNT', total_sell_price: '15.00' });
-
-    say('Posting a forged webhook...');
-    // unknown_transaction: a webhook for a transaction Paytia never had.
-    await postJson(stack.webhookUrl, {
-      transaction_id: 'txn_999999999',
-      reference_id: 'DEMO-FORGED',
-      reference_number: 'INV-DEMO-FORGED',
-      status: 'completed',
-      amount: '500.00',
-      currency: 'GBP',
-      timestamp: new Date().toISOString(),
-    });
+    const payments = await stageTheDay(stack, simulator, flaky.url, say);
 
     const windowSeconds = Number(process.env.AUDIT_VERIFICATION_WINDOW_SECONDS ?? 6);
     say(
@@ -179,65 +95,173 @@ export async function runDemo(stack: LocalStack, say: Say): Promise<DemoResult> 
     await sleep((windowSeconds + 1) * 1000);
 
     say('Running the auditor and the sweep...');
-    const audits: AuditRunSummary[] = [];
-    for (let run = 0; run < 5; run++) {
-      const summary = (await stack.invoke('audit', { mode: 'audit' })) as AuditRunSummary;
-      audits.push(summary);
-      if (summary.audited === 0 || (summary.waiting === 0 && summary.deferred === 0)) break;
-      await sleep(1000);
-    }
-    const sweep = (await stack.invoke('audit', { mode: 'sweep', window: 'recent' })) as SweepSummary;
-    // What the sweep recovered is audited on the next run, as the scheduler would do.
-    if (sweep.recovered > 0) audits.push((await stack.invoke('audit', { mode: 'audit' })) as AuditRunSummary);
+    const { audits, sweep } = await auditAsScheduled(stack);
     await waitForAlerts(stack);
-
-    // Read back as an operator would, through the CLI's view of this stack (not through the
-    // descriptor file: that may describe another stack running beside the demo).
-    const target = localTargetOf(stack.descriptor);
-    try {
-      const table = tableOf(target);
-      const allFindings = await listFindings(table, {});
-      const findings = allFindings.map(({ type, severity, title }) => ({ type, severity, title }));
-      const stored = await listDeliveries(table, {});
-      const count = (status: string) => stored.filter((delivery) => delivery.auditStatus === status).length;
-      const deliveries = {
-        total: stored.length,
-        verified: count('verified'),
-        corroborated: count('corroborated'),
-        unverifiable: count('unverifiable'),
-        withFindings: count('findings'),
-        pending: count('pending'),
-      };
-      const highlights: DemoHighlights = {
-        linkToPay: stored.find((delivery) => delivery.referenceId === 'DEMO-1002' && delivery.status)
-          ?.auditStatus,
-        portalWebhooks: stored
-          .filter((delivery) => !delivery.referenceId && !delivery.transactionId && !delivery.paymentStage)
-          .map((delivery) => delivery.auditStatus),
-        tampered: allFindings
-          .filter(
-            (finding) => finding.referenceId === 'DEMO-TAMPER' || finding.title.includes('INV-DEMO-TAMPER'),
-          )
-          .map(({ type, severity }) => ({ type, severity })),
-      };
-      const reportPath = resolve(process.env.DEMO_REPORT_PATH ?? 'paytia-demo-report.html');
-      await writeFile(reportPath, renderReportHtml(await collectReportData(target, {}, new Date())));
-      return {
-        payments,
-        deliveries,
-        highlights,
-        findings,
-        alerts: stack.alerts().length,
-        verifiedEvents: stack.verifiedEvents().length,
-        audits,
-        sweep,
-        reportPath,
-      };
-    } finally {
-      target.destroy();
-    }
+    return {
+      payments,
+      ...(await readBack(stack)),
+      alerts: stack.alerts().length,
+      verifiedEvents: stack.verifiedEvents().length,
+      audits,
+      sweep,
+    };
   } finally {
     await flaky.close();
+  }
+}
+
+/**
+ * The merchant's day: ordinary payments, then one of each finding type staged through the
+ * simulator, the flaky endpoint (`flakyUrl`) and a forged post. Answers how many payments it made.
+ */
+async function stageTheDay(
+  stack: LocalStack,
+  simulator: PaytiaSimulator,
+  flakyUrl: string,
+  say: Say,
+): Promise<number> {
+  const paytia = new PaytiaClient({
+    baseUrl: simulator.url,
+    credentials: staticApiKey(simulator.credentials.apiKey),
+    retry: { maxRetries: 0 },
+  });
+  say('Creating payments through the Paytia simulator...');
+  let payments = 0;
+  const pay = (referenceId: string, fields: Partial<PaymentServiceRequest> = {}) => {
+    payments++;
+    return paytia.paymentService({
+      reference_id: referenceId,
+      reference_number: `INV-${referenceId}`,
+      amount: '150.00',
+      currency_code: 'GBP',
+      transaction_flag: 4,
+      webhook_url: stack.webhookUrl,
+      webhook_url_transaction: stack.transactionWebhookUrl,
+      ...fields,
+    } as PaymentServiceRequest);
+  };
+  const ordinary = [
+    pay('DEMO-1001', {
+      transaction_flag: 0,
+      agent_id: 101,
+      agent_name: 'Alex',
+    } as Partial<PaymentServiceRequest>),
+    pay('DEMO-1002', { amount: '75.50' }),
+    pay('DEMO-1003', { amount: '12.00', currency_code: 'EUR' }),
+    pay('DEMO-1004', {
+      transaction_flag: 0,
+      agent_id: 102,
+      agent_name: 'Sam',
+      amount: '20.00',
+    } as Partial<PaymentServiceRequest>),
+  ];
+  await Promise.all(ordinary);
+
+  // Phone payments have a call record, and with it Paytia's delivery log to prove them by.
+  const byPhone = {
+    transaction_flag: 0,
+    agent_id: 103,
+    agent_name: 'Kim',
+  } as Partial<PaymentServiceRequest>;
+  // missing_delivery: Paytia logs the final webhook as sent, but it never reaches us.
+  simulator.control.injectWebhookFault({ mode: 'lose', referenceId: 'DEMO-LOST', target: 'final' });
+  await pay('DEMO-LOST', { ...byPhone, amount: '30.00' });
+  // unverified_delivery: a webhook arrives that Paytia's log does not contain.
+  simulator.control.injectWebhookFault({ mode: 'unlogged', referenceId: 'DEMO-UNLOGGED', target: 'final' });
+  await pay('DEMO-UNLOGGED', { ...byPhone, amount: '45.00' });
+  // unacknowledged_delivery: our endpoint fails the first attempt; Paytia retries.
+  await pay('DEMO-FLAKY', { ...byPhone, amount: '60.00', webhook_url: flakyUrl });
+  // status_mismatch and amount_mismatch: payment_taken will disagree with the webhooks.
+  await pay('DEMO-STATUS', { amount: '80.00' });
+  await pay('DEMO-AMOUNT', { amount: '150.00' });
+  // payload_mismatch: the amount is altered on the way to us; Paytia's log keeps the original.
+  simulator.control.injectWebhookFault({
+    mode: 'tamper',
+    referenceId: 'DEMO-TAMPER',
+    target: 'final',
+    set: { amount: '9.99' },
+  });
+  await pay('DEMO-TAMPER', { ...byPhone, amount: '99.00' });
+  // missing_webhook: a payment Paytia took without sending any webhook.
+  payments++;
+  simulator.control.addPaymentWithoutWebhook({
+    referenceId: 'DEMO-NOHOOK',
+    amount: '42.00',
+    referenceNumber: 'INV-DEMO-NOHOOK',
+  });
+
+  await simulator.control.waitForWebhooks({ timeoutMs: 30_000 });
+  simulator.control.alterPayment({ referenceId: 'DEMO-STATUS', status: 'failed' });
+  simulator.control.alterPayment({ referenceId: 'DEMO-AMOUNT', total_sell_price: '15.00' });
+
+  say('Posting a forged webhook...');
+  // unknown_transaction: a webhook for a transaction Paytia never had.
+  await postJson(stack.webhookUrl, {
+    transaction_id: 'txn_999999999',
+    reference_id: 'DEMO-FORGED',
+    reference_number: 'INV-DEMO-FORGED',
+    status: 'completed',
+    amount: '500.00',
+    currency: 'GBP',
+    timestamp: new Date().toISOString(),
+  });
+  return payments;
+}
+
+/** The auditor until nothing more is due (at most five runs), then a sweep, as the scheduler runs them. */
+async function auditAsScheduled(stack: LocalStack) {
+  const audits: AuditRunSummary[] = [];
+  for (let run = 0; run < 5; run++) {
+    const summary = (await stack.invoke('audit', { mode: 'audit' })) as AuditRunSummary;
+    audits.push(summary);
+    if (summary.audited === 0 || (summary.waiting === 0 && summary.deferred === 0)) break;
+    await sleep(1000);
+  }
+  const sweep = (await stack.invoke('audit', { mode: 'sweep', window: 'recent' })) as SweepSummary;
+  // What the sweep recovered is audited on the next run, as the scheduler would do.
+  if (sweep.recovered > 0) audits.push((await stack.invoke('audit', { mode: 'audit' })) as AuditRunSummary);
+  return { audits, sweep };
+}
+
+/**
+ * The outcome, read back as an operator would, through the CLI's view of this stack (not through
+ * the descriptor file: that may describe another stack running beside the demo), and the report.
+ */
+async function readBack(
+  stack: LocalStack,
+): Promise<Pick<DemoResult, 'deliveries' | 'highlights' | 'findings' | 'reportPath'>> {
+  const target = localTargetOf(stack.descriptor);
+  try {
+    const table = tableOf(target);
+    const allFindings = await listFindings(table, {});
+    const findings = allFindings.map(({ type, severity, title }) => ({ type, severity, title }));
+    const stored = await listDeliveries(table, {});
+    const count = (status: string) => stored.filter((delivery) => delivery.auditStatus === status).length;
+    const deliveries = {
+      total: stored.length,
+      verified: count('verified'),
+      corroborated: count('corroborated'),
+      unverifiable: count('unverifiable'),
+      withFindings: count('findings'),
+      pending: count('pending'),
+    };
+    const highlights: DemoHighlights = {
+      linkToPay: stored.find((delivery) => delivery.referenceId === 'DEMO-1002' && delivery.status)
+        ?.auditStatus,
+      portalWebhooks: stored
+        .filter((delivery) => !delivery.referenceId && !delivery.transactionId && !delivery.paymentStage)
+        .map((delivery) => delivery.auditStatus),
+      tampered: allFindings
+        .filter(
+          (finding) => finding.referenceId === 'DEMO-TAMPER' || finding.title.includes('INV-DEMO-TAMPER'),
+        )
+        .map(({ type, severity }) => ({ type, severity })),
+    };
+    const reportPath = resolve(process.env.DEMO_REPORT_PATH ?? 'paytia-demo-report.html');
+    await writeFile(reportPath, renderReportHtml(await collectReportData(target, {}, new Date())));
+    return { deliveries, highlights, findings, reportPath };
+  } finally {
+    target.destroy();
   }
 }
 

@@ -26,7 +26,7 @@ import { type PaytiaSimulator, startPaytiaSimulator } from './paytia-simulator/s
 import { keepPrivate } from './private-files.js';
 import { webhookRoutes } from './receiver.js';
 import { startLocalSecretsManager } from './secrets-manager.js';
-import { type SnsNotification, startLocalSns } from './sns.js';
+import { type SnsNotification, type SnsQueue, startLocalSns } from './sns.js';
 
 const port = (fallback: number) => integerSetting({ min: 0, max: 65_535, default: fallback });
 const seconds = (fallback: number, max = 86_400) => integerSetting({ min: 1, max, default: fallback });
@@ -210,44 +210,15 @@ export async function startLocalStack(
   config: LocalConfig,
   options: LocalStackOptions = {},
 ): Promise<LocalStack> {
-  const closers: Array<() => Promise<void> | void> = [];
+  const closers: Closers = [];
   const close = async () => {
     for (const closeOne of closers.reverse()) await closeOne();
     closers.length = 0;
   };
   try {
-    const host = config.HOST;
     if (config.LOCAL_DATA_DIR) closers.push(keepPrivate(config.LOCAL_DATA_DIR));
-
-    const dynamoDb = await startLocalDynamoDb({
-      port: config.LOCAL_DYNAMODB_PORT,
-      host,
-      dataDir: config.LOCAL_DATA_DIR && join(config.LOCAL_DATA_DIR, 'dynamodb'),
-    });
-    closers.push(dynamoDb.close);
-    const secrets = await startLocalSecretsManager({
-      port: config.LOCAL_SECRETS_MANAGER_PORT,
-      host,
-      stateFile: config.LOCAL_DATA_DIR && join(config.LOCAL_DATA_DIR, 'secrets.json'),
-    });
-    closers.push(secrets.close);
-    // An empty Paytia account: seeded history would all be findings of a system that was not there.
-    const simulator =
-      config.PAYTIA_BASE_URL === undefined
-        ? await startPaytiaSimulator({
-            port: config.PAYTIA_SIM_PORT,
-            host,
-            seededPayments: 0,
-            webhookTimeScale: config.LOCAL_WEBHOOK_TIME_SCALE,
-            profile: config.PAYTIA_SIM_PROFILE,
-          })
-        : undefined;
-    if (simulator) closers.push(simulator.close);
-    const paytiaUrl = simulator?.url ?? (config.PAYTIA_BASE_URL as string);
-    const sns = await startLocalSns({ host });
-    closers.push(sns.close);
-    const eventBridge = await startLocalEventBridge({ host, eventBuses: [LOCAL_NAMES.eventBus] });
-    closers.push(eventBridge.close);
+    const services = await startServices(config, closers);
+    const { dynamoDb, secrets, sns, eventBridge, simulator, paytiaUrl } = services;
 
     const dynamoDbClient = localDynamoDbClient(dynamoDb.endpoint);
     await ensureTable(dynamoDbClient, config.TABLE_NAME);
@@ -261,59 +232,12 @@ export async function startLocalStack(
     const alertTopicArn = await sns.createTopic(LOCAL_NAMES.alertTopic);
     const alertQueue = await sns.subscribeQueue(alertTopicArn);
 
-    // What the Lambda runtime and the stack would provide in AWS.
     Object.assign(process.env, {
-      AWS_REGION: process.env.AWS_REGION ?? sns.region,
-      AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'local',
-      AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
-      AWS_ENDPOINT_URL_DYNAMODB: dynamoDb.endpoint,
-      AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
-      AWS_ENDPOINT_URL_SNS: sns.endpoint,
-      AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridge.endpoint,
-      TABLE_NAME: config.TABLE_NAME,
-      WEBHOOK_TOKEN_SECRET_ID: LOCAL_NAMES.tokenSecret,
-      PAYTIA_SECRET_ID: LOCAL_NAMES.paytiaSecret,
-      PAYTIA_BASE_URL: paytiaUrl,
-      ALERT_TOPIC_ARN: alertTopicArn,
-      EVENT_BUS_NAME: LOCAL_NAMES.eventBus,
-      // Locally the audit looks sooner than in AWS, so a newcomer sees results within a minute.
-      AUDIT_SETTLE_SECONDS: process.env.AUDIT_SETTLE_SECONDS ?? '5',
-      AUDIT_VERIFICATION_WINDOW_SECONDS: process.env.AUDIT_VERIFICATION_WINDOW_SECONDS ?? '60',
-      SWEEP_SETTLE_MINUTES: process.env.SWEEP_SETTLE_MINUTES ?? '1',
-      // The simulator's zone is known, so no hours of tolerance delay the sweep; another Paytia's
-      // is not, and gets the deployed defaults.
-      ...(simulator
-        ? {
-            PAYTIA_TIME_ZONE: process.env.PAYTIA_TIME_ZONE ?? simulator.control.behaviour().timeZone,
-            PAYTIA_CLOCK_TOLERANCE_MINUTES: process.env.PAYTIA_CLOCK_TOLERANCE_MINUTES ?? '0',
-          }
-        : {}),
-      // Metrics are CloudWatch EMF lines; locally they would only bury the logs.
-      POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
+      ...functionEnvironment(config, services, alertTopicArn),
       ...options.functionSettings,
     });
-    const load = async (path: string) => (await import(path)).handler as LambdaHandler;
-    const ingest = (await load('../functions/ingest-webhook/handler.js')) as unknown as HttpApiHandler;
-    const functions: Record<string, LambdaHandler> = {
-      [LOCAL_NAMES.functions.audit]: await load('../functions/audit/handler.js'),
-      [LOCAL_NAMES.functions.rotate]: await load('../functions/rotate-token/handler.js'),
-    };
+    const { ingest, invoke, running } = await loadFunctions();
 
-    // Reserved concurrency 1, as in AWS: a second invocation waits for the first.
-    const running = new Map<string, Promise<unknown>>();
-    const invoke = async (functionName: string, event: unknown): Promise<unknown> => {
-      const handler = functions[functionName];
-      if (!handler) throw new UnknownFunctionError(functionName);
-      const previous = running.get(functionName) ?? Promise.resolve();
-      // The audit run plans its work by the time it has left: give it the deployed timeout.
-      const timeoutMs =
-        functionName === LOCAL_NAMES.functions.audit ? AUDIT_FUNCTION_TIMEOUT_SECONDS * 1000 : undefined;
-      const run = previous
-        .catch(() => undefined)
-        .then(() => handler(event, lambdaContext(functionName, timeoutMs)));
-      running.set(functionName, run);
-      return run;
-    };
     // The refused token was dropped from the secret: the rotator gets a new one now, not in five
     // minutes, so the first audits find a working token.
     const paytiaTokenAtStart: PaytiaTokenAtStart | undefined =
@@ -331,7 +255,7 @@ export async function startLocalStack(
     const invokeSecret = randomBytes(24).toString('base64url');
     const api = await startLocalHttpApi({
       port: config.PORT,
-      host,
+      host: config.HOST,
       routes: [
         ...webhookRoutes(ingest, LOCAL_NAMES.functions.ingest),
         // As in AWS: any other request reaches the ingest function, which answers an empty 404.
@@ -346,62 +270,16 @@ export async function startLocalStack(
     });
     closers.push(api.close);
 
-    const seenAlerts: SnsNotification[] = [];
-    const pollAlerts = async () => {
-      for (const alert of await alertQueue.receive()) {
-        seenAlerts.push(alert);
-        options.onAlert?.(alert);
-      }
-    };
-    const alertPoller = setInterval(() => void pollAlerts().catch(() => undefined), 1000);
-    closers.push(async () => {
-      clearInterval(alertPoller);
-      await pollAlerts().catch(() => undefined);
-    });
-
-    const timers: NodeJS.Timeout[] = [];
-    closers.push(async () => {
-      for (const timer of timers) clearInterval(timer);
-      // A run in flight gets a moment to finish, then is abandoned, as Lambda abandons a function
-      // at its timeout: every run is safe to repeat, and a stop must not wait on Paytia's retries.
-      await Promise.race([
-        Promise.allSettled(running.values()),
-        sleep(STOP_GRACE_MS, undefined, { ref: false }),
-      ]);
-    });
-    const every = (intervalSeconds: number, functionName: string, event: unknown) => {
-      const fire = () => void invoke(functionName, event).catch(() => undefined); // the handler logs its own failures
-      fire();
-      timers.push(setInterval(fire, intervalSeconds * 1000));
-    };
+    const seenAlerts = pollAlerts(alertQueue, closers, options.onAlert);
+    const every = scheduler(invoke, running, closers);
 
     const webhookBaseUrl = `${api.url}/webhooks/paytia/`;
-    const descriptor: LocalStackDescriptor = {
-      kind: 'local',
-      pid: process.pid,
-      region: process.env.AWS_REGION ?? sns.region,
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-      endpoints: {
-        dynamodb: dynamoDb.endpoint,
-        secretsmanager: secrets.endpoint,
-        sns: sns.endpoint,
-        eventbridge: eventBridge.endpoint,
-        paytia: paytiaUrl,
-        api: api.url,
-      },
-      outputs: {
-        WebhookBaseUrl: webhookBaseUrl,
-        WebhookTokenSecretName: LOCAL_NAMES.tokenSecret,
-        PaytiaSecretName: LOCAL_NAMES.paytiaSecret,
-        DeliveriesTableName: config.TABLE_NAME,
-        AlertTopicArn: alertTopicArn,
-        VerifiedEventBusName: LOCAL_NAMES.eventBus,
-        AuditFunctionName: LOCAL_NAMES.functions.audit,
-        RotateTokenFunctionName: LOCAL_NAMES.functions.rotate,
-      },
-      invokeUrl: `${api.url}/_local/invoke/`,
+    const descriptor = describeStack(config, services, {
+      apiUrl: api.url,
+      webhookBaseUrl,
+      alertTopicArn,
       invokeSecret,
-    };
+    });
     const descriptorPath =
       options.descriptorPath ?? process.env.PAYTIA_LOCAL_DESCRIPTOR ?? join(process.cwd(), DESCRIPTOR_FILE);
     const descriptorFile = descriptorPath === false ? undefined : claimDescriptor(descriptorPath, descriptor);
@@ -440,6 +318,190 @@ export async function startLocalStack(
     await close();
     throw error;
   }
+}
+
+/** What to undo when the stack stops, in the order it was set up (undone in reverse). */
+type Closers = Array<() => Promise<void> | void>;
+
+type LocalServices = Awaited<ReturnType<typeof startServices>>;
+
+/** The stand-ins for AWS, and the Paytia simulator unless another Paytia is configured. */
+async function startServices(config: LocalConfig, closers: Closers) {
+  const host = config.HOST;
+  const dynamoDb = await startLocalDynamoDb({
+    port: config.LOCAL_DYNAMODB_PORT,
+    host,
+    dataDir: config.LOCAL_DATA_DIR && join(config.LOCAL_DATA_DIR, 'dynamodb'),
+  });
+  closers.push(dynamoDb.close);
+  const secrets = await startLocalSecretsManager({
+    port: config.LOCAL_SECRETS_MANAGER_PORT,
+    host,
+    stateFile: config.LOCAL_DATA_DIR && join(config.LOCAL_DATA_DIR, 'secrets.json'),
+  });
+  closers.push(secrets.close);
+  // An empty Paytia account: seeded history would all be findings of a system that was not there.
+  const simulator =
+    config.PAYTIA_BASE_URL === undefined
+      ? await startPaytiaSimulator({
+          port: config.PAYTIA_SIM_PORT,
+          host,
+          seededPayments: 0,
+          webhookTimeScale: config.LOCAL_WEBHOOK_TIME_SCALE,
+          profile: config.PAYTIA_SIM_PROFILE,
+        })
+      : undefined;
+  if (simulator) closers.push(simulator.close);
+  const paytiaUrl = simulator?.url ?? (config.PAYTIA_BASE_URL as string);
+  const sns = await startLocalSns({ host });
+  closers.push(sns.close);
+  const eventBridge = await startLocalEventBridge({ host, eventBuses: [LOCAL_NAMES.eventBus] });
+  closers.push(eventBridge.close);
+  return { dynamoDb, secrets, simulator, paytiaUrl, sns, eventBridge };
+}
+
+/** What the Lambda runtime and the stack would provide the functions in AWS. */
+function functionEnvironment(
+  config: LocalConfig,
+  { dynamoDb, secrets, sns, eventBridge, simulator, paytiaUrl }: LocalServices,
+  alertTopicArn: string,
+): Record<string, string> {
+  return {
+    AWS_REGION: process.env.AWS_REGION ?? sns.region,
+    AWS_ACCESS_KEY_ID: process.env.AWS_ACCESS_KEY_ID ?? 'local',
+    AWS_SECRET_ACCESS_KEY: process.env.AWS_SECRET_ACCESS_KEY ?? 'local',
+    AWS_ENDPOINT_URL_DYNAMODB: dynamoDb.endpoint,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
+    AWS_ENDPOINT_URL_SNS: sns.endpoint,
+    AWS_ENDPOINT_URL_EVENTBRIDGE: eventBridge.endpoint,
+    TABLE_NAME: config.TABLE_NAME,
+    WEBHOOK_TOKEN_SECRET_ID: LOCAL_NAMES.tokenSecret,
+    PAYTIA_SECRET_ID: LOCAL_NAMES.paytiaSecret,
+    PAYTIA_BASE_URL: paytiaUrl,
+    ALERT_TOPIC_ARN: alertTopicArn,
+    EVENT_BUS_NAME: LOCAL_NAMES.eventBus,
+    // Locally the audit looks sooner than in AWS, so a newcomer sees results within a minute.
+    AUDIT_SETTLE_SECONDS: process.env.AUDIT_SETTLE_SECONDS ?? '5',
+    AUDIT_VERIFICATION_WINDOW_SECONDS: process.env.AUDIT_VERIFICATION_WINDOW_SECONDS ?? '60',
+    SWEEP_SETTLE_MINUTES: process.env.SWEEP_SETTLE_MINUTES ?? '1',
+    // The simulator's zone is known, so no hours of tolerance delay the sweep; another Paytia's
+    // is not, and gets the deployed defaults.
+    ...(simulator
+      ? {
+          PAYTIA_TIME_ZONE: process.env.PAYTIA_TIME_ZONE ?? simulator.control.behaviour().timeZone,
+          PAYTIA_CLOCK_TOLERANCE_MINUTES: process.env.PAYTIA_CLOCK_TOLERANCE_MINUTES ?? '0',
+        }
+      : {}),
+    // Metrics are CloudWatch EMF lines; locally they would only bury the logs.
+    POWERTOOLS_METRICS_DISABLED: process.env.POWERTOOLS_METRICS_DISABLED ?? 'true',
+  };
+}
+
+/**
+ * The unchanged handlers, imported once the environment is set (they read it when imported), and
+ * how to invoke the scheduled ones: reserved concurrency 1, as in AWS, so a second invocation
+ * waits for the first.
+ */
+async function loadFunctions() {
+  const load = async (path: string) => (await import(path)).handler as LambdaHandler;
+  const ingest = (await load('../functions/ingest-webhook/handler.js')) as unknown as HttpApiHandler;
+  const functions: Record<string, LambdaHandler> = {
+    [LOCAL_NAMES.functions.audit]: await load('../functions/audit/handler.js'),
+    [LOCAL_NAMES.functions.rotate]: await load('../functions/rotate-token/handler.js'),
+  };
+  const running = new Map<string, Promise<unknown>>();
+  const invoke = async (functionName: string, event: unknown): Promise<unknown> => {
+    const handler = functions[functionName];
+    if (!handler) throw new UnknownFunctionError(functionName);
+    const previous = running.get(functionName) ?? Promise.resolve();
+    // The audit run plans its work by the time it has left: give it the deployed timeout.
+    const timeoutMs =
+      functionName === LOCAL_NAMES.functions.audit ? AUDIT_FUNCTION_TIMEOUT_SECONDS * 1000 : undefined;
+    const run = previous
+      .catch(() => undefined)
+      .then(() => handler(event, lambdaContext(functionName, timeoutMs)));
+    running.set(functionName, run);
+    return run;
+  };
+  return { ingest, invoke, running };
+}
+
+/** Every alert the topic receives, as it arrives (polled each second, and once more at stop). */
+function pollAlerts(
+  alertQueue: SnsQueue,
+  closers: Closers,
+  onAlert: LocalStackOptions['onAlert'],
+): readonly SnsNotification[] {
+  const seenAlerts: SnsNotification[] = [];
+  const poll = async () => {
+    for (const alert of await alertQueue.receive()) {
+      seenAlerts.push(alert);
+      onAlert?.(alert);
+    }
+  };
+  const poller = setInterval(() => void poll().catch(() => undefined), 1000);
+  closers.push(async () => {
+    clearInterval(poller);
+    await poll().catch(() => undefined);
+  });
+  return seenAlerts;
+}
+
+/** `every(seconds, function, event)`: the local EventBridge Scheduler, firing at once and then on. */
+function scheduler(
+  invoke: (functionName: string, event: unknown) => Promise<unknown>,
+  running: ReadonlyMap<string, Promise<unknown>>,
+  closers: Closers,
+) {
+  const timers: NodeJS.Timeout[] = [];
+  closers.push(async () => {
+    for (const timer of timers) clearInterval(timer);
+    // A run in flight gets a moment to finish, then is abandoned, as Lambda abandons a function
+    // at its timeout: every run is safe to repeat, and a stop must not wait on Paytia's retries.
+    await Promise.race([
+      Promise.allSettled(running.values()),
+      sleep(STOP_GRACE_MS, undefined, { ref: false }),
+    ]);
+  });
+  return (intervalSeconds: number, functionName: string, event: unknown) => {
+    const fire = () => void invoke(functionName, event).catch(() => undefined); // the handler logs its own failures
+    fire();
+    timers.push(setInterval(fire, intervalSeconds * 1000));
+  };
+}
+
+/** What the running stack tells the CLI about itself, under the deployed stack's output names. */
+function describeStack(
+  config: LocalConfig,
+  { dynamoDb, secrets, sns, eventBridge, paytiaUrl }: LocalServices,
+  local: { apiUrl: string; webhookBaseUrl: string; alertTopicArn: string; invokeSecret: string },
+): LocalStackDescriptor {
+  return {
+    kind: 'local',
+    pid: process.pid,
+    region: process.env.AWS_REGION ?? sns.region,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    endpoints: {
+      dynamodb: dynamoDb.endpoint,
+      secretsmanager: secrets.endpoint,
+      sns: sns.endpoint,
+      eventbridge: eventBridge.endpoint,
+      paytia: paytiaUrl,
+      api: local.apiUrl,
+    },
+    outputs: {
+      WebhookBaseUrl: local.webhookBaseUrl,
+      WebhookTokenSecretName: LOCAL_NAMES.tokenSecret,
+      PaytiaSecretName: LOCAL_NAMES.paytiaSecret,
+      DeliveriesTableName: config.TABLE_NAME,
+      AlertTopicArn: local.alertTopicArn,
+      VerifiedEventBusName: LOCAL_NAMES.eventBus,
+      AuditFunctionName: LOCAL_NAMES.functions.audit,
+      RotateTokenFunctionName: LOCAL_NAMES.functions.rotate,
+    },
+    invokeUrl: `${local.apiUrl}/_local/invoke/`,
+    invokeSecret: local.invokeSecret,
+  };
 }
 
 /** No local function has that name (the local invoke route answers 404, as Lambda would). */
