@@ -1,21 +1,18 @@
-import { Duration, Stack, TimeZone, Validations } from 'aws-cdk-lib';
-import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
+import { Duration, Stack } from 'aws-cdk-lib';
 import type { ITableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { EventBus } from 'aws-cdk-lib/aws-events';
 import { PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Schedule, ScheduleExpression, ScheduleTargetInput } from 'aws-cdk-lib/aws-scheduler';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
-import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { ALERT_STORM_DEFAULTS } from '../../shared/audit/alert-storm.js';
 import { LAMBDA_MARGIN_MS } from '../../shared/audit/audit-run.js';
 import { AUDIT_FUNCTION_TIMEOUT_SECONDS, readAuditConfig } from '../../shared/audit/config.js';
-import { METRICS } from '../../shared/metrics.js';
 import { TABLE } from '../../shared/store/table-design.js';
 import type { Alerting } from './alerting.js';
-import { functionMetric } from './function-metric.js';
-import { InvokeFunction } from './invoke-function.js';
+import { addAuditAlarms } from './audit-alarms.js';
+import { scheduleAuditRuns } from './audit-schedules.js';
 import { type LogLevel, ProjectFunction } from './project-function.js';
 
 export interface AuditProps {
@@ -124,86 +121,32 @@ export class Audit extends Construct {
 
   constructor(scope: Construct, id: string, props: AuditProps) {
     super(scope, id);
-    const rateMinutes = wholeNumber('rateMinutes', props.rateMinutes ?? 5, 1, 60);
-    const sweepRateMinutes = wholeNumber('sweepRateMinutes', props.sweepRateMinutes ?? 60, 15, 1440);
-    const backlogAgeAlarmMinutes = wholeNumber(
-      'backlogAgeAlarmMinutes',
-      props.backlogAgeAlarmMinutes ?? 45,
-      5,
-      1440,
-    );
-    this.backlogAgeAlarmMinutes = backlogAgeAlarmMinutes;
-    const settleSeconds = props.settleSeconds ?? 120;
-    // A run ends before the next is due (runs wait for each other: reserved concurrency 1), and
-    // a margin short of the timeout (240 s at the 5-minute default, either way).
-    const maxBudgetSeconds = AUDIT_FUNCTION_TIMEOUT_SECONDS - LAMBDA_MARGIN_MS / 1000;
-    const timeBudgetSeconds =
-      props.timeBudgetSeconds ?? Math.min(maxBudgetSeconds, Math.floor(rateMinutes * 60 * 0.8));
-    // The run would cut a longer budget short at that margin anyway: refuse it where it is chosen.
-    if (timeBudgetSeconds > maxBudgetSeconds) {
-      throw new Error(
-        `Audit: timeBudgetSeconds (${timeBudgetSeconds}) must leave ${LAMBDA_MARGIN_MS / 1000} s of the ` +
-          `function's ${AUDIT_FUNCTION_TIMEOUT_SECONDS} s timeout to finish the deliveries in flight`,
-      );
-    }
-    if (timeBudgetSeconds >= rateMinutes * 60) {
-      throw new Error(
-        `Audit: timeBudgetSeconds (${timeBudgetSeconds}) must be shorter than the audit interval ` +
-          `(${rateMinutes} min), or runs would queue behind each other`,
-      );
-    }
-    const sweepMaxWindowHours = props.sweepMaxWindowHours ?? 48;
-    // A delivery normally waits the settle delay plus up to one interval; an alarm below that
-    // would be in ALARM in normal operation, and nobody reads an alarm that is always on.
-    if (backlogAgeAlarmMinutes * 60 <= settleSeconds + rateMinutes * 60) {
-      throw new Error(
-        `Audit: backlogAgeAlarmMinutes (${backlogAgeAlarmMinutes}) must be longer than the settle delay ` +
-          `(${settleSeconds} s) plus the audit interval (${rateMinutes} min)`,
-      );
-    }
-    // One recent sweep covers at most sweepMaxWindowHours from its cursor: sweeping less often
-    // than that would fall further behind with every run.
-    if (sweepRateMinutes > sweepMaxWindowHours * 60) {
-      throw new Error(
-        `Audit: sweepRateMinutes (${sweepRateMinutes}) must not exceed sweepMaxWindowHours (${sweepMaxWindowHours} h)`,
-      );
-    }
-
+    const timings = auditTimings(props);
+    this.backlogAgeAlarmMinutes = timings.backlogAgeAlarmMinutes;
     this.bus = new EventBus(this, 'verified-deliveries', {
       description:
         'Paytia webhooks the auditor proved against Paytia records (detail-type Paytia Webhook Verified)',
     });
+    this.function = this.createFunction(props, auditEnvironment(props, timings, this.bus.eventBusName));
+    this.grantAuditorAccess(props);
+    // Added to this construct, not to children of their own: their logical IDs stay what they were,
+    // so a deploy never replaces the failed-runs queue (and the messages in it) or the alarms.
+    this.failedRuns = scheduleAuditRuns(this, {
+      function: this.function,
+      rateMinutes: timings.rateMinutes,
+      sweepRateMinutes: timings.sweepRateMinutes,
+    });
+    addAuditAlarms(this, {
+      function: this.function,
+      failedRuns: this.failedRuns,
+      rateMinutes: timings.rateMinutes,
+      backlogAgeAlarmMinutes: timings.backlogAgeAlarmMinutes,
+      alerting: props.alerting,
+    });
+  }
 
-    const environment = {
-      TABLE_NAME: props.table.tableName,
-      PAYTIA_SECRET_ID: props.paytiaSecret.secretArn,
-      PAYTIA_BASE_URL: props.paytiaBaseUrl,
-      ALERT_TOPIC_ARN: props.alerting.topic.topicArn,
-      EVENT_BUS_NAME: this.bus.eventBusName,
-      AUDIT_SETTLE_SECONDS: String(settleSeconds),
-      AUDIT_VERIFICATION_WINDOW_SECONDS: String((props.verificationWindowMinutes ?? 30) * 60),
-      AUDIT_CONCURRENCY: String(props.concurrency ?? 4),
-      AUDIT_TIME_BUDGET_SECONDS: String(timeBudgetSeconds),
-      PAYTIA_MAX_REQUESTS_PER_SECOND: String(props.paytiaMaxRequestsPerSecond ?? 10),
-      AUDIT_MAX_ATTEMPTS: String(props.maxAttempts ?? 10),
-      SWEEP_SETTLE_MINUTES: String(props.sweepSettleMinutes ?? 15),
-      SWEEP_MAX_WINDOW_HOURS: String(sweepMaxWindowHours),
-      RETENTION_DAYS: String(props.retentionDays ?? 400),
-      PAYTIA_TIME_ZONE: props.paytiaTimeZone ?? 'Europe/London',
-      PAYTIA_CLOCK_TOLERANCE_MINUTES: String(props.clockToleranceMinutes ?? 120),
-      AUDIT_PENDING_LIMIT_HOURS: String(props.pendingLimitHours ?? 24),
-      WEBHOOK_TOKEN_SECRET_ID: props.webhookTokenSecret.secretArn,
-      ALERT_STORM_THRESHOLD: String(props.alertStormThreshold ?? ALERT_STORM_DEFAULTS.threshold),
-      ALERT_STORM_WINDOW_SECONDS: String((props.alertStormWindowMinutes ?? 60) * 60),
-    };
-    // The function's own rules, at synth: a value it would refuse at cold start stops the deploy.
-    try {
-      readAuditConfig(environment);
-    } catch (error) {
-      throw new Error(`Audit: ${(error as Error).message}`);
-    }
-
-    this.function = new ProjectFunction(this, 'audit', {
+  private createFunction(props: AuditProps, environment: Record<string, string>): ProjectFunction {
+    return new ProjectFunction(this, 'audit', {
       functionDir: 'audit',
       description: 'Audits stored Paytia webhooks against Paytia records and sweeps for missing ones',
       // A run audits until its time budget (a minute short of this) and leaves the rest pending
@@ -219,8 +162,10 @@ export class Audit extends Construct {
       reservedConcurrentExecutions: 1,
       environment,
     });
+  }
 
-    // Least privilege: exactly the calls the auditor makes, on exactly its resources.
+  /** Least privilege: exactly the calls the auditor makes, on exactly its resources. */
+  private grantAuditorAccess(props: AuditProps): void {
     const tableArn = props.table.tableArn;
     this.function.addToRolePolicy(
       new PolicyStatement({
@@ -256,120 +201,108 @@ export class Audit extends Construct {
     this.function.addToRolePolicy(
       new PolicyStatement({ actions: ['events:PutEvents'], resources: [this.bus.eventBusArn] }),
     );
-
-    this.failedRuns = new Queue(this, 'failed-runs', {
-      encryption: QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    const isTheDeadLetterQueue =
-      'This queue is itself the dead-letter destination: of the three schedules (DeadLetterConfig) and ' +
-      "of the audit function's asynchronous on-failure destination. A queue behind it would only move the " +
-      'same messages again; what lands here raises the failed-runs-waiting alarm.';
-    Validations.of(this.failedRuns).acknowledge(
-      { id: 'AwsSolutions-SQS3', reason: isTheDeadLetterQueue },
-      { id: 'cdk-validator-cfnguard::sqs_dlq_check', reason: isTheDeadLetterQueue },
-    );
-    // The scheduler invokes asynchronously, so its dead-letter queue only sees invocations Lambda
-    // refused. A run that fails in the function (or waits past its age in Lambda's queue behind
-    // the reserved concurrency) only reaches a person through Lambda's own on-failure destination.
-    // Both land here, with the payload, so an operator knows which run to repeat.
-    this.function.configureAsyncInvoke({
-      retryAttempts: 2,
-      maxEventAge: Duration.hours(1),
-      onFailure: { bind: () => ({ destination: this.failedRuns.queueArn }) },
-    });
-    this.function.addToRolePolicy(
-      new PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.failedRuns.queueArn] }),
-    );
-
-    const target = (input: Record<string, string>) =>
-      new InvokeFunction(this.function, {
-        input: ScheduleTargetInput.fromObject(input),
-        deadLetterQueue: this.failedRuns,
-        // These retries only cover Lambda refusing the invocation itself: a few within the hour,
-        // then the failed-runs queue.
-        retryAttempts: 2,
-        maxEventAge: Duration.hours(1),
-      });
-    new Schedule(this, 'audit-schedule', {
-      description: 'Audits Paytia webhooks waiting in the pending-audit index',
-      schedule: ScheduleExpression.rate(Duration.minutes(rateMinutes)),
-      target: target({ mode: 'audit' }),
-    });
-    new Schedule(this, 'sweep-schedule', {
-      description: 'Sweeps recent Paytia payments for webhooks that never arrived',
-      schedule: ScheduleExpression.rate(Duration.minutes(sweepRateMinutes)),
-      target: target({ mode: 'sweep', window: 'recent' }),
-    });
-    // 02:30 UTC: the previous day is over by more than any settle delay, and this is off the hour,
-    // when the hourly sweep runs.
-    new Schedule(this, 'daily-sweep-schedule', {
-      description: 'Sweeps the whole previous day (UTC) for payments with no webhook',
-      schedule: ScheduleExpression.cron({ minute: '30', hour: '2', timeZone: TimeZone.ETC_UTC }),
-      target: target({ mode: 'sweep', window: 'previous_day' }),
-    });
-
-    // Alarms that need several breaching periods in a row use periods no shorter than the audit
-    // interval: with shorter ones, the periods between runs hold no data and never breach.
-    const runPeriod = Duration.minutes(Math.max(5, rateMinutes));
-    const alarms = [
-      new Alarm(this, 'backlog-age', {
-        alarmDescription: `A Paytia webhook has waited over ${backlogAgeAlarmMinutes} minutes for its audit: the auditor is failing or falling behind (README runbook).`,
-        metric: functionMetric('audit', METRICS.audit.oldestPendingAge, {
-          statistic: 'Maximum',
-          period: runPeriod,
-        }),
-        threshold: backlogAgeAlarmMinutes * 60,
-        // Two periods: one slow run is not an incident, a backlog that stays old is.
-        evaluationPeriods: 2,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
-        // Every audit run reports it (0 when nothing waits). A run that reports nothing failed,
-        // and the error alarm and the failed-runs queue speak for that.
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      }),
-      new Alarm(this, 'critical-finding', {
-        alarmDescription:
-          'The auditor raised a critical finding (a webhook disagrees with what Paytia charged); see the finding on this topic.',
-        metric: functionMetric('audit', METRICS.audit.findingsRaised, {
-          statistic: 'Sum',
-          period: Duration.minutes(5),
-          value: 'critical',
-        }),
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      }),
-      new Alarm(this, 'audit-failing', {
-        alarmDescription:
-          'The audit function has failed in three consecutive periods: webhooks are not being audited (README runbook).',
-        metric: this.function.metricErrors({ period: runPeriod, statistic: 'Sum' }),
-        threshold: 1,
-        // One failed run that its retry repairs does not page; a run that fails every attempt
-        // pages through the failed-runs queue instead, so this one only has to catch persistence.
-        evaluationPeriods: 3,
-        datapointsToAlarm: 3,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        treatMissingData: TreatMissingData.NOT_BREACHING,
-      }),
-      new Alarm(this, 'failed-runs-waiting', {
-        alarmDescription:
-          'A scheduled audit or sweep failed for good; its payload is in the failed-runs queue (README runbook).',
-        metric: this.failedRuns.metricApproximateNumberOfMessagesVisible({
-          period: Duration.minutes(5),
-          statistic: 'Maximum',
-        }),
-        threshold: 1,
-        evaluationPeriods: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-        // SQS stops reporting a queue nobody touches for six hours, even with messages in it:
-        // keep the state instead of reading the silence as "empty".
-        treatMissingData: TreatMissingData.IGNORE,
-      }),
-    ];
-    for (const alarm of alarms) props.alerting.notify(alarm);
   }
+}
+
+/** The audit's intervals and time limits, with their defaults, checked against each other. */
+interface AuditTimings {
+  readonly rateMinutes: number;
+  readonly sweepRateMinutes: number;
+  readonly backlogAgeAlarmMinutes: number;
+  readonly settleSeconds: number;
+  readonly timeBudgetSeconds: number;
+  readonly sweepMaxWindowHours: number;
+}
+
+function auditTimings(props: AuditProps): AuditTimings {
+  const rateMinutes = wholeNumber('rateMinutes', props.rateMinutes ?? 5, 1, 60);
+  const sweepRateMinutes = wholeNumber('sweepRateMinutes', props.sweepRateMinutes ?? 60, 15, 1440);
+  const backlogAgeAlarmMinutes = wholeNumber(
+    'backlogAgeAlarmMinutes',
+    props.backlogAgeAlarmMinutes ?? 45,
+    5,
+    1440,
+  );
+  const settleSeconds = props.settleSeconds ?? 120;
+  // A run ends before the next is due (runs wait for each other: reserved concurrency 1), and
+  // a margin short of the timeout (240 s at the 5-minute default, either way).
+  const maxBudgetSeconds = AUDIT_FUNCTION_TIMEOUT_SECONDS - LAMBDA_MARGIN_MS / 1000;
+  const timeBudgetSeconds =
+    props.timeBudgetSeconds ?? Math.min(maxBudgetSeconds, Math.floor(rateMinutes * 60 * 0.8));
+  // The run would cut a longer budget short at that margin anyway: refuse it where it is chosen.
+  if (timeBudgetSeconds > maxBudgetSeconds) {
+    throw new Error(
+      `Audit: timeBudgetSeconds (${timeBudgetSeconds}) must leave ${LAMBDA_MARGIN_MS / 1000} s of the ` +
+        `function's ${AUDIT_FUNCTION_TIMEOUT_SECONDS} s timeout to finish the deliveries in flight`,
+    );
+  }
+  if (timeBudgetSeconds >= rateMinutes * 60) {
+    throw new Error(
+      `Audit: timeBudgetSeconds (${timeBudgetSeconds}) must be shorter than the audit interval ` +
+        `(${rateMinutes} min), or runs would queue behind each other`,
+    );
+  }
+  const sweepMaxWindowHours = props.sweepMaxWindowHours ?? 48;
+  // A delivery normally waits the settle delay plus up to one interval; an alarm below that
+  // would be in ALARM in normal operation, and nobody reads an alarm that is always on.
+  if (backlogAgeAlarmMinutes * 60 <= settleSeconds + rateMinutes * 60) {
+    throw new Error(
+      `Audit: backlogAgeAlarmMinutes (${backlogAgeAlarmMinutes}) must be longer than the settle delay ` +
+        `(${settleSeconds} s) plus the audit interval (${rateMinutes} min)`,
+    );
+  }
+  // One recent sweep covers at most sweepMaxWindowHours from its cursor: sweeping less often
+  // than that would fall further behind with every run.
+  if (sweepRateMinutes > sweepMaxWindowHours * 60) {
+    throw new Error(
+      `Audit: sweepRateMinutes (${sweepRateMinutes}) must not exceed sweepMaxWindowHours (${sweepMaxWindowHours} h)`,
+    );
+  }
+  return {
+    rateMinutes,
+    sweepRateMinutes,
+    backlogAgeAlarmMinutes,
+    settleSeconds,
+    timeBudgetSeconds,
+    sweepMaxWindowHours,
+  };
+}
+
+/** The function's environment, checked by the function's own rules. */
+function auditEnvironment(
+  props: AuditProps,
+  timings: AuditTimings,
+  eventBusName: string,
+): Record<string, string> {
+  const environment = {
+    TABLE_NAME: props.table.tableName,
+    PAYTIA_SECRET_ID: props.paytiaSecret.secretArn,
+    PAYTIA_BASE_URL: props.paytiaBaseUrl,
+    ALERT_TOPIC_ARN: props.alerting.topic.topicArn,
+    EVENT_BUS_NAME: eventBusName,
+    AUDIT_SETTLE_SECONDS: String(timings.settleSeconds),
+    AUDIT_VERIFICATION_WINDOW_SECONDS: String((props.verificationWindowMinutes ?? 30) * 60),
+    AUDIT_CONCURRENCY: String(props.concurrency ?? 4),
+    AUDIT_TIME_BUDGET_SECONDS: String(timings.timeBudgetSeconds),
+    PAYTIA_MAX_REQUESTS_PER_SECOND: String(props.paytiaMaxRequestsPerSecond ?? 10),
+    AUDIT_MAX_ATTEMPTS: String(props.maxAttempts ?? 10),
+    SWEEP_SETTLE_MINUTES: String(props.sweepSettleMinutes ?? 15),
+    SWEEP_MAX_WINDOW_HOURS: String(timings.sweepMaxWindowHours),
+    RETENTION_DAYS: String(props.retentionDays ?? 400),
+    PAYTIA_TIME_ZONE: props.paytiaTimeZone ?? 'Europe/London',
+    PAYTIA_CLOCK_TOLERANCE_MINUTES: String(props.clockToleranceMinutes ?? 120),
+    AUDIT_PENDING_LIMIT_HOURS: String(props.pendingLimitHours ?? 24),
+    WEBHOOK_TOKEN_SECRET_ID: props.webhookTokenSecret.secretArn,
+    ALERT_STORM_THRESHOLD: String(props.alertStormThreshold ?? ALERT_STORM_DEFAULTS.threshold),
+    ALERT_STORM_WINDOW_SECONDS: String((props.alertStormWindowMinutes ?? 60) * 60),
+  };
+  // The function's own rules, at synth: a value it would refuse at cold start stops the deploy.
+  try {
+    readAuditConfig(environment);
+  } catch (error) {
+    throw new Error(`Audit: ${(error as Error).message}`);
+  }
+  return environment;
 }
 
 function wholeNumber(name: string, value: number, min: number, max: number): number {
