@@ -73,21 +73,21 @@ export interface AuditorInputs {
 }
 
 /**
- * From `npm run bench -- --only audit,cost` on 2026-09-14 (the last recorded run): used when the
+ * From `npm run bench -- --only audit,cost` on 2026-12-04 (the last recorded run): used when the
  * audit benchmark is not run.
  */
 export const AUDITOR_FALLBACK: AuditorInputs = {
-  source: 'fallback: recorded run of 2026-09-14 (audit benchmark not run)',
-  paytiaCallsPerDelivery: 1.03,
+  source: 'FALLBACK, the recorded run of 2026-12-04 (audit benchmark not run)',
+  paytiaCallsPerDelivery: 1.014,
   readUnitsPerDelivery: 4.02,
   writeUnitsPerDelivery: 5,
   eventsPerDelivery: 1,
   snsPublishesPerDelivery: 0,
-  lambdaMsPerDelivery: 103,
+  lambdaMsPerDelivery: 101.6,
   logBytesPerDelivery: 878,
   logBytesPerIdleRun: 858,
-  storedBytesPerDelivery: 2172,
-  itemBytesPerDelivery: 1125,
+  storedBytesPerDelivery: 2176,
+  itemBytesPerDelivery: 1127,
 };
 
 /** One scheduled job: invocations a month, memory, and billed time of a run with nothing to do. */
