@@ -28,6 +28,9 @@
  * deployed defaults exactly (concurrency 4, 10 Paytia requests a second, 240 s budget). Deliveries
  * audited per hour is the count audited divided by the runs' wall time, times 3,600.
  */
+
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import {
   type AttributeValue,
   BatchWriteItemCommand,
@@ -36,14 +39,20 @@ import {
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import type { Context } from 'aws-lambda';
 import { ensureTable, localDynamoDbClient } from '../local/dynamodb.js';
 import { type AuditRunSummary, auditPendingDeliveries } from '../shared/audit/audit-run.js';
 import { readAuditConfig } from '../shared/audit/config.js';
 import { dynamoDbAuditStore } from '../shared/audit/dynamodb-audit-store.js';
 import { eventBridgePublisher } from '../shared/audit/eventbridge-publisher.js';
+import type { AuditDependencies } from '../shared/audit/run-context.js';
+import { narrowLogger } from '../shared/aws/narrow-logger.js';
+import { METRIC_NAMESPACE, METRICS } from '../shared/metrics.js';
 import { PaytiaClient, staticApiKey } from '../shared/paytia/index.js';
-import { PENDING_AUDIT, TABLE } from '../shared/store/table-design.js';
+import { indexView, PENDING_AUDIT, TABLE } from '../shared/store/table-design.js';
+import { emptyTally, type MeterTally, meterDynamoDb, meterEventBridge } from './audit-meter.js';
 import type { AuditWorld, AuditWorldSettings } from './audit-world.js';
+import { dynamoDbItemSize } from './dynamodb-item-size.js';
 import { firstMessage, processCpuMs, spawnTypeScript, startDynamoDbProcess, stopped } from './processes.js';
 import type { BenchmarkResult } from './report.js';
 
@@ -156,7 +165,13 @@ export async function runAuditEconomy(
     const warmupTable = 'audit-warmup';
     await ensureTable(dynamoDb, warmupTable);
     await copyItems(dynamoDb, warmupTable, items.slice(0, Math.ceil(items.length / 10)));
-    const clients = { dynamoDb, eventsClient, simUrl: world.simUrl, apiKey: world.apiKey };
+    const clients = {
+      dynamoDb,
+      eventsClient,
+      eventsEndpoint: world.eventBridgeEndpoint,
+      simUrl: world.simUrl,
+      apiKey: world.apiKey,
+    };
     await auditAll(clients, warmupTable, economySettings(Math.max(...options.order)), () => clock);
 
     const reports: AuditRunReport[] = [];
@@ -191,6 +206,9 @@ export async function runAuditEconomy(
       progress(`capacity at the deployed defaults: ${kindItems.length} ${kind} deliveries`);
       capacity[kind] = await auditAll(clients, table, {}, () => clock);
     }
+
+    progress(`metered audit: ${items.length} link-to-pay deliveries, then an idle run`);
+    const meter = await meteredAudit(clients, dynamo.endpoint, items, () => clock);
 
     for (const [report, expected] of [
       ...reports.map((report) => [report, options.deliveries] as const),
@@ -267,6 +285,31 @@ export async function runAuditEconomy(
         },
         { metric: 'audit runs to drain the backlog', value: first?.runs ?? 0, unit: '', digits: 0 },
         {
+          metric: 'DynamoDB read units per delivery (metered)',
+          value: meter.perDelivery.readUnits,
+          unit: '',
+          digits: 2,
+        },
+        {
+          metric: 'DynamoDB write units per delivery (metered, index writes derived)',
+          value: meter.perDelivery.writeUnits,
+          unit: '',
+          digits: 2,
+        },
+        {
+          metric: 'EventBridge entries per delivery',
+          value: meter.perDelivery.eventEntries,
+          unit: '',
+          digits: 2,
+        },
+        {
+          metric: 'log bytes per delivery (log lines and EMF)',
+          value: meter.perDelivery.logBytes,
+          unit: 'bytes',
+          digits: 0,
+        },
+        { metric: 'log bytes per idle run', value: meter.idleRun.logBytes, unit: 'bytes', digits: 0 },
+        {
           metric: 'deliveries audited per hour at defaults, link-to-pay (a log read each)',
           value: perHour(capacity.link),
           unit: '/h',
@@ -310,7 +353,7 @@ export async function runAuditEconomy(
           digits: 2,
         },
       ],
-      details: { options, seedMs: world.seedMs, reports, capacity },
+      details: { options, seedMs: world.seedMs, reports, capacity, meter },
       notes: [
         `${options.apiDelayMs} ms added by the simulator to every Paytia call; runs in the order ${options.order.join(', ')} with the Paytia rate limit lifted (1,000/s)`,
         `capacity: deployed defaults exactly (concurrency 4, 10 Paytia requests/s, 240 s budget); per hour = audited / wall time x 3,600`,
@@ -324,8 +367,189 @@ export async function runAuditEconomy(
 interface AuditClients {
   dynamoDb: DynamoDBClient;
   eventsClient: EventBridgeClient;
+  eventsEndpoint: string;
   simUrl: string;
   apiKey: string;
+}
+
+/** What a metered audit puts in place of the timed audits' silent stand-ins. */
+interface Instruments {
+  /** The auditor's DynamoDB client (metered). */
+  dynamoDb?: DynamoDBClient;
+  logger?: AuditDependencies['logger'];
+  metrics?: AuditDependencies['metrics'];
+  /** Called after each run (the audit function's middleware flushes its metrics then). */
+  afterRun?: () => void;
+  /** One run even if nothing is pending: an idle run. */
+  oneRun?: boolean;
+}
+
+/** What the auditor asked of AWS, per delivery and per idle run, for the cost model. */
+export interface AuditMeterReport {
+  deliveries: number;
+  runs: number;
+  /** All runs of the metered audit, and one idle run after it. */
+  audit: MeterTally & { logBytes: number; snsPublishes: number };
+  idleRun: MeterTally & { logBytes: number; wallMs: number };
+  /** Per delivery: the audit's totals less an idle run's share for each of its runs. */
+  perDelivery: {
+    readUnits: number;
+    writeUnits: number;
+    indexWriteUnits: number;
+    eventEntries: number;
+    eventChunks: number;
+    snsPublishes: number;
+    logBytes: number;
+    commands: Record<string, number>;
+  };
+  /**
+   * What DynamoDB stores of an audited delivery: the item and each index entry, with the 100
+   * bytes of overhead DynamoDB adds to each (mean over the audited deliveries).
+   */
+  storedBytesPerDelivery: number;
+  /** The same, the item alone. */
+  itemBytesAfterAudit: number;
+}
+
+/** A Lambda context for the logger's keys, shaped as the audit function's would be. */
+const LAMBDA_CONTEXT = {
+  functionName: 'PaytiaWebhooks-auditAFDA9CF4-Ab1Cd2Ef3Gh4',
+  functionVersion: '$LATEST',
+  invokedFunctionArn:
+    'arn:aws:lambda:us-east-1:123456789012:function:PaytiaWebhooks-auditAFDA9CF4-Ab1Cd2Ef3Gh4',
+  memoryLimitInMB: '512',
+  awsRequestId: '3f0c6a2e-9d1b-4c8e-a7f5-2b6d4e8c1a90',
+  logGroupName: '/aws/lambda/PaytiaWebhooks-auditAFDA9CF4-Ab1Cd2Ef3Gh4',
+  logStreamName: '2026/06/16/[$LATEST]0123456789abcdef0123456789abcdef',
+  callbackWaitsForEmptyEventLoop: true,
+  getRemainingTimeInMillis: () => 300_000,
+} as unknown as Context;
+
+/** Counts what the process writes to stdout (the parent ignores it). */
+function countStdout(): { bytes: () => number; restore: () => void } {
+  let bytes = 0;
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
+    bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
+    return write(chunk, ...rest);
+  }) as typeof process.stdout.write;
+  return {
+    bytes: () => bytes,
+    restore: () => {
+      process.stdout.write = write;
+    },
+  };
+}
+
+/**
+ * The metered audit: the link-to-pay deliveries audited once more at the deployed defaults (rate
+ * limit lifted: its time is not reported), the auditor's DynamoDB and EventBridge calls metered,
+ * its log lines written as the audit function writes them (Powertools Logger at INFO with the
+ * Lambda context keys, Powertools Metrics in EMF, flushed after each run) and their bytes counted;
+ * then one idle run on the drained table.
+ */
+async function meteredAudit(
+  clients: AuditClients,
+  endpoint: string,
+  items: ReadonlyArray<Record<string, AttributeValue>>,
+  now: () => number,
+): Promise<AuditMeterReport> {
+  let tally: MeterTally | undefined;
+  const auditorDynamoDb = localDynamoDbClient(endpoint);
+  const eventsClient = new EventBridgeClient({
+    endpoint: clients.eventsEndpoint,
+    region: REGION,
+    credentials: CREDENTIALS,
+  });
+  meterDynamoDb(auditorDynamoDb, clients.dynamoDb, () => tally);
+  meterEventBridge(eventsClient, () => tally);
+  const stdout = countStdout();
+  try {
+    const logger = new Logger({ serviceName: 'audit', logLevel: 'INFO' });
+    logger.addContext(LAMBDA_CONTEXT);
+    const metrics = new Metrics({ namespace: METRIC_NAMESPACE, serviceName: 'audit' });
+    const METRIC = METRICS.audit;
+    // As the audit function counts (functions/audit/handler.ts).
+    const countBy = (name: string, dimension: string, value: string) =>
+      metrics.singleMetric().addDimension(dimension, value).addMetric(name, MetricUnit.Count, 1);
+    const instruments: Instruments = {
+      dynamoDb: auditorDynamoDb,
+      logger: narrowLogger(logger),
+      metrics: {
+        backlog: (pending, oldestAgeSeconds) => {
+          metrics.addMetric(METRIC.backlog.name, MetricUnit.Count, pending);
+          metrics.addMetric(METRIC.oldestPendingAge.name, MetricUnit.Seconds, oldestAgeSeconds);
+        },
+        verdict: (verdict) => countBy(METRIC.audited.name, METRIC.audited.dimension, verdict),
+        resolved: (type) => countBy(METRIC.findingsResolved.name, METRIC.findingsResolved.dimension, type),
+        recovered: () => metrics.addMetric(METRIC.recovered.name, MetricUnit.Count, 1),
+        deferred: () => metrics.addMetric(METRIC.deferred.name, MetricUnit.Count, 1),
+        finding: (type, severity) => {
+          countBy(METRIC.findingsRaised.name, METRIC.findingsRaised.dimension, severity);
+          countBy(METRIC.findingsRaisedByType.name, METRIC.findingsRaisedByType.dimension, type);
+        },
+      },
+      afterRun: () => metrics.publishStoredMetrics(),
+    };
+    const table = 'audit-metered';
+    await ensureTable(clients.dynamoDb, table);
+    await copyItems(clients.dynamoDb, table, items);
+    const world = { ...clients, eventsClient };
+
+    tally = emptyTally();
+    let logBefore = stdout.bytes();
+    const report = await auditAll(world, table, { ...UNLIMITED }, now, instruments);
+    const audit = { ...tally, logBytes: stdout.bytes() - logBefore, snsPublishes: report.findings.length };
+
+    tally = emptyTally();
+    logBefore = stdout.bytes();
+    const idle = await auditAll(world, table, { ...UNLIMITED }, now, { ...instruments, oneRun: true });
+    const idleRun = { ...tally, logBytes: stdout.bytes() - logBefore, wallMs: idle.wallMs };
+    tally = undefined;
+
+    const delivered = report.audited || 1;
+    const perDelivery = (total: number, idleShare: number) =>
+      Math.max(0, total - report.runs * idleShare) / delivered;
+    const commands: Record<string, number> = {};
+    for (const [name, count] of Object.entries(audit.commands)) {
+      commands[name] = perDelivery(count, idleRun.commands[name] ?? 0);
+    }
+    const audited = (await scanAll(clients.dynamoDb, table)).filter((item) => item.entity?.S === 'delivery');
+    const overhead = 100;
+    const stored = audited.map(
+      (item) =>
+        dynamoDbItemSize(item) +
+        overhead +
+        Object.values(TABLE.indexes).reduce((total, index) => {
+          const entry = indexView(index, item);
+          return total + (entry ? dynamoDbItemSize(entry) + overhead : 0);
+        }, 0),
+    );
+    const mean = (values: number[]) =>
+      values.reduce((total, value) => total + value, 0) / (values.length || 1);
+    return {
+      deliveries: report.audited,
+      runs: report.runs,
+      audit,
+      idleRun,
+      perDelivery: {
+        readUnits: perDelivery(audit.readUnits, idleRun.readUnits),
+        writeUnits: perDelivery(audit.writeUnits, idleRun.writeUnits),
+        indexWriteUnits: perDelivery(audit.indexWriteUnits, idleRun.indexWriteUnits),
+        eventEntries: perDelivery(audit.eventEntries, idleRun.eventEntries),
+        eventChunks: perDelivery(audit.eventChunks, idleRun.eventChunks),
+        snsPublishes: audit.snsPublishes / delivered,
+        logBytes: perDelivery(audit.logBytes, idleRun.logBytes),
+        commands,
+      },
+      storedBytesPerDelivery: mean(stored),
+      itemBytesAfterAudit: mean(audited.map(dynamoDbItemSize)),
+    };
+  } finally {
+    stdout.restore();
+    auditorDynamoDb.destroy();
+    eventsClient.destroy();
+  }
 }
 
 /** The audit function's environment for one table: the deployed defaults for everything else. */
@@ -353,12 +577,17 @@ async function auditAll(
   table: string,
   overrides: Record<string, string>,
   now: () => number,
+  instruments: Instruments = {},
 ): Promise<AuditRunReport> {
   let httpRequests = 0;
   const findings: string[] = [];
   const settings = readAuditConfig({ ...configEnvironment(table, world.simUrl), ...overrides });
   const deps = {
-    store: dynamoDbAuditStore({ client: world.dynamoDb, tableName: table, retentionDays: 400 }),
+    store: dynamoDbAuditStore({
+      client: instruments.dynamoDb ?? world.dynamoDb,
+      tableName: table,
+      retentionDays: 400,
+    }),
     // As the audit function builds it, but with the simulator's API key.
     paytia: new PaytiaClient({
       baseUrl: world.simUrl,
@@ -377,8 +606,13 @@ async function auditAll(
     },
     events: eventBridgePublisher({ client: world.eventsClient, eventBusName: BUS }),
     clock: () => new Date(now()),
-    logger: { debug: () => undefined, info: () => undefined, warn: () => undefined, error: () => undefined },
-    metrics: {
+    logger: instruments.logger ?? {
+      debug: () => undefined,
+      info: () => undefined,
+      warn: () => undefined,
+      error: () => undefined,
+    },
+    metrics: instruments.metrics ?? {
       backlog: () => undefined,
       verdict: () => undefined,
       resolved: () => undefined,
@@ -392,10 +626,15 @@ async function auditAll(
   const summaries: AuditRunSummary[] = [];
   let wallMs = 0;
   let auditorCpuMs = 0;
-  for (let run = 0; run < 10 && (await pendingCount(world.dynamoDb, table)) > 0; run++) {
+  for (
+    let run = 0;
+    run < 10 && ((instruments.oneRun && run === 0) || (await pendingCount(world.dynamoDb, table)) > 0);
+    run++
+  ) {
     const cpu = process.cpuUsage();
     const started = performance.now();
     summaries.push(await auditPendingDeliveries(deps));
+    instruments.afterRun?.();
     wallMs += performance.now() - started;
     const used = process.cpuUsage(cpu);
     auditorCpuMs += (used.user + used.system) / 1000;

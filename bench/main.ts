@@ -6,10 +6,19 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg, platform, release, totalmem } from 'node:os';
 import { dirname, join } from 'node:path';
+import type { AuditMeterReport, AuditRunReport } from './audit-economy.js';
 import type { ChildOptions } from './benchmarks.js';
 import { runCostModel } from './cost-model.js';
 import type { IngestDetails } from './ingest-overhead.js';
 import { INGEST_MEMORY_MB } from './ingest-overhead.js';
+import {
+  AUDITOR_FALLBACK,
+  type AuditorInputs,
+  BILL_VOLUMES,
+  formatBillTable,
+  monthlyBill,
+  runMonthlyBill,
+} from './monthly-bill.js';
 import { firstMessage, REPOSITORY_ROOT, spawnTypeScript } from './processes.js';
 import { type BenchmarkResult, formatTable, withVerdicts } from './report.js';
 
@@ -29,7 +38,9 @@ everything on 127.0.0.1. A full run takes about four minutes on two cores.
   audit       Paytia calls per audited delivery, the audit's time at concurrency 4 against one
               at a time, and deliveries audited per hour at the deployed defaults (10 Paytia
               requests a second), with 20 ms on every Paytia call
-  cost        dollars per million webhooks at AWS list prices (needs ingest: runs it too)
+  cost        dollars per million webhooks at AWS list prices, and the monthly bill at 10k to 10M
+              webhooks a month beside Hookdeck (needs ingest: runs it too; the auditor's figures
+              come from the audit benchmark if it runs, else from a recorded run)
 
 Options:
   --only <name>[,<name>...]  run only these benchmarks (may be repeated)
@@ -107,6 +118,28 @@ function machine() {
 
 const round = (value: number) => Math.round(value * 100) / 100;
 
+/** The auditor's figures for the bill, from the audit benchmark's metered and capacity audits. */
+function auditorInputs(audit: BenchmarkResult): AuditorInputs {
+  const { meter, capacity } = audit.details as unknown as {
+    meter: AuditMeterReport;
+    capacity: Record<'link', AuditRunReport>;
+  };
+  const perDelivery = meter.perDelivery;
+  return {
+    source: 'measured in this run (audit benchmark)',
+    paytiaCallsPerDelivery: capacity.link.httpRequests / capacity.link.audited,
+    readUnitsPerDelivery: perDelivery.readUnits,
+    writeUnitsPerDelivery: perDelivery.writeUnits,
+    eventsPerDelivery: perDelivery.eventChunks,
+    snsPublishesPerDelivery: perDelivery.snsPublishes,
+    lambdaMsPerDelivery: capacity.link.wallMs / capacity.link.audited,
+    logBytesPerDelivery: perDelivery.logBytes,
+    logBytesPerIdleRun: meter.idleRun.logBytes,
+    storedBytesPerDelivery: meter.storedBytesPerDelivery,
+    itemBytesPerDelivery: meter.itemBytesAfterAudit,
+  };
+}
+
 async function runInChild(name: string, options: ChildOptions): Promise<BenchmarkResult> {
   const child = spawnTypeScript('bench/child.ts', [name, JSON.stringify(options)]);
   return firstMessage<BenchmarkResult>(child, `the ${name} benchmark`, 10 * 60_000);
@@ -147,6 +180,7 @@ async function main() {
   const durations: Record<string, number> = {};
   const failures: string[] = [];
   let ingest: BenchmarkResult | undefined;
+  let audit: BenchmarkResult | undefined;
   for (const name of BENCHMARKS) {
     if (!toRun.has(name) || name === 'cost') continue;
     process.stderr.write(`${name}...\n`);
@@ -155,27 +189,33 @@ async function main() {
       const result = await runInChild(name, { quick });
       results.push(result);
       if (name === 'ingest') ingest = result;
+      if (name === 'audit') audit = result;
     } catch (error) {
       failures.push(`${name}: ${error instanceof Error ? error.message : String(error)}`);
       process.stderr.write(`  ${name} failed: ${error instanceof Error ? error.message : String(error)}\n`);
     }
     durations[name] = Math.round((performance.now() - t0) / 100) / 10;
   }
+  let billTable: string | undefined;
   if (toRun.has('cost') && ingest) {
     const measured = ingest.details as unknown as IngestDetails;
-    results.push(
-      runCostModel({
-        billedMs: measured.handlerBilledMeanMs,
-        memoryMb: INGEST_MEMORY_MB,
-        itemBytes: measured.item.bytes,
-        indexEntryBytes: Object.fromEntries(
-          Object.entries(measured.item.writeUnits.indexes).map(([name, entry]) => [name, entry.bytes]),
-        ),
-        logBytesPerInvocation: measured.logBytesPerInvocation,
-        tokenCacheSeconds: 300,
-        webhooksPerSecond: 1,
-      }),
-    );
+    const costInputs = {
+      billedMs: measured.handlerBilledMeanMs,
+      memoryMb: INGEST_MEMORY_MB,
+      itemBytes: measured.item.bytes,
+      indexEntryBytes: Object.fromEntries(
+        Object.entries(measured.item.writeUnits.indexes).map(([name, entry]) => [name, entry.bytes]),
+      ),
+      logBytesPerInvocation: measured.logBytesPerInvocation,
+      tokenCacheSeconds: 300,
+      webhooksPerSecond: 1,
+    };
+    results.push(runCostModel(costInputs));
+    const auditor = audit ? auditorInputs(audit) : AUDITOR_FALLBACK;
+    results.push(runMonthlyBill(costInputs, auditor));
+    billTable = `Monthly bill (auditor figures: ${auditor.source}; free tiers not applied)\n${formatBillTable(
+      BILL_VOLUMES.map((volume) => monthlyBill(volume, costInputs, auditor)),
+    )}\n`;
   }
 
   const verdicts = results.map(withVerdicts);
@@ -190,6 +230,7 @@ async function main() {
     failures,
   };
   tableOut.write(`\n${formatTable(verdicts)}\n`);
+  if (billTable) tableOut.write(`\n${billTable}`);
   if (json !== undefined) {
     if (json === '-') process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
     else {
