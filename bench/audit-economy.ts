@@ -45,7 +45,7 @@ import { type AuditRunSummary, auditPendingDeliveries } from '../shared/audit/au
 import { readAuditConfig } from '../shared/audit/config.js';
 import { dynamoDbAuditStore } from '../shared/audit/dynamodb-audit-store.js';
 import { eventBridgePublisher } from '../shared/audit/eventbridge-publisher.js';
-import type { AuditDependencies } from '../shared/audit/run-context.js';
+import type { AuditDependencies } from '../shared/audit/ports.js';
 import { narrowLogger } from '../shared/aws/narrow-logger.js';
 import { METRIC_NAMESPACE, METRICS } from '../shared/metrics.js';
 import { PaytiaClient, staticApiKey } from '../shared/paytia/index.js';
