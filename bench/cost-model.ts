@@ -143,7 +143,7 @@ export function costLines(inputs: CostInputs): { listed: CostLine[]; alsoIncurre
         `${Math.round(inputs.logBytesPerInvocation)} bytes of log and EMF lines per webhook (measured), plus Lambda's own START/REPORT lines (not counted)`,
       ),
       line(
-        'X-Ray traces (active tracing)',
+        'X-Ray traces, only with tracing=all (off by default)',
         'per million traces',
         PRICES.xrayPerMillionTracesRecorded,
         PRICES.xrayPerMillionTracesRecorded / MILLION,
