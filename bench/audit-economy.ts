@@ -55,6 +55,7 @@ import type { AuditWorld, AuditWorldSettings } from './audit-world.js';
 import { dynamoDbItemSize } from './dynamodb-item-size.js';
 import { firstMessage, processCpuMs, spawnTypeScript, startDynamoDbProcess, stopped } from './processes.js';
 import type { BenchmarkResult } from './report.js';
+import { countStdout } from './stdout-bytes.js';
 
 export interface AuditOptions {
   /** Link-to-pay payments, one delivery each. */
@@ -424,22 +425,6 @@ const LAMBDA_CONTEXT = {
   callbackWaitsForEmptyEventLoop: true,
   getRemainingTimeInMillis: () => 300_000,
 } as unknown as Context;
-
-/** Counts what the process writes to stdout (the parent ignores it). */
-function countStdout(): { bytes: () => number; restore: () => void } {
-  let bytes = 0;
-  const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
-    bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
-    return write(chunk, ...rest);
-  }) as typeof process.stdout.write;
-  return {
-    bytes: () => bytes,
-    restore: () => {
-      process.stdout.write = write;
-    },
-  };
-}
 
 /**
  * The metered audit: the link-to-pay deliveries audited once more at the deployed defaults (rate

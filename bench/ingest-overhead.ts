@@ -40,6 +40,7 @@ import { firstWriteUnits } from './dynamodb-item-size.js';
 import { processCpuMs, startDynamoDbProcess } from './processes.js';
 import type { BenchmarkResult } from './report.js';
 import { interleave, type Subject, type Summary, summarize } from './stats.js';
+import { countStdout } from './stdout-bytes.js';
 
 export interface IngestOptions {
   warmup: number;
@@ -139,22 +140,11 @@ function webhookEvent(body: string, requestId: string): APIGatewayProxyEventV2 {
 const requestIdFor = (subject: string, index: number) =>
   createHash('sha256').update(`${subject}:${index}`).digest('base64url').slice(0, 16);
 
-/** Counts what the process writes to stdout (which the parent sends to /dev/null). */
-function countStdout(): () => number {
-  let bytes = 0;
-  const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string | Uint8Array, ...rest: never[]) => {
-    bytes += typeof chunk === 'string' ? Buffer.byteLength(chunk) : chunk.length;
-    return write(chunk, ...rest);
-  }) as typeof process.stdout.write;
-  return () => bytes;
-}
-
 export async function runIngestOverhead(
   options: IngestOptions = INGEST_DEFAULTS,
   progress: (line: string) => void = () => undefined,
 ): Promise<BenchmarkResult> {
-  const stdoutBytes = countStdout();
+  const stdoutBytes = countStdout().bytes;
   const dynamoDb = await startDynamoDbProcess();
   const secrets = await startLocalSecretsManager({ host: '127.0.0.1', port: 0 });
   try {
