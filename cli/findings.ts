@@ -1,10 +1,11 @@
 import { FINDING_TYPE_NAMES } from '../shared/audit/findings.js';
 import { sanitize } from '../shared/audit/sanitize.js';
+import type { FindingRecord } from '../shared/store/records.js';
 import { choiceOption, defineCommand, integerOption } from './command.js';
 import { knownSecrets, singleId, tableOf } from './deliveries.js';
 import { EXIT } from './errors.js';
 import { type Column, json, keyValues, printable, shortId, table } from './format.js';
-import { FINDING_STATES, type FindingRecord, getFinding, listFindings, SEVERITIES } from './records.js';
+import { FINDING_STATES, getFinding, listFindings, SEVERITIES } from './records.js';
 import { checkOrder, optionalTime, shortTime } from './time.js';
 
 const FINDING_COLUMNS: Column<FindingRecord>[] = [

@@ -10,6 +10,7 @@ import {
   type DeliveryRecord,
   deliveryFromItem,
   deliveryKey,
+  type FindingRecord,
   findingFromItem,
   findingKey,
   type Item,
@@ -17,7 +18,7 @@ import {
 } from '../shared/store/records.js';
 import { PENDING_AUDIT, TABLE } from '../shared/store/table-design.js';
 import { UsageError } from './errors.js';
-import type { ReportDelivery, ReportFinding } from './report/report-data.js';
+import type { ReportDelivery } from './report/report-data.js';
 
 /** Reads deliveries and findings from the deliveries table (see shared/store/records.ts). */
 export interface Table {
@@ -69,8 +70,6 @@ export interface DeliveryDetail extends DeliverySummary {
   recoveredFromLog?: { loggedAt?: string; httpCode?: number; cdrId?: string };
   expiresAt?: string;
 }
-
-export type FindingRecord = ReportFinding & { subject?: string; cdrId?: string };
 
 /** Which findings a list shows: the open ones (the default), the resolved ones, or all. */
 export const FINDING_STATES = ['open', 'resolved', 'all'] as const;

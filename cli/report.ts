@@ -1,11 +1,12 @@
 import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { sanitize } from '../shared/audit/sanitize.js';
+import type { FindingRecord } from '../shared/store/records.js';
 import { defineCommand } from './command.js';
 import { knownSecrets, tableOf } from './deliveries.js';
 import { EXIT, UsageError } from './errors.js';
 import { json } from './format.js';
-import { type DeliverySummary, type FindingRecord, listDeliveries, listFindings } from './records.js';
+import { type DeliverySummary, listDeliveries, listFindings } from './records.js';
 import { renderReportHtml } from './report/render-html.js';
 import type { ReportData, ReportDelivery, ReportFinding } from './report/report-data.js';
 import type { Target } from './target.js';

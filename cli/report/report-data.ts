@@ -1,3 +1,4 @@
+import type { FindingRecord } from '../../shared/store/records.js';
 /**
  * What the audit report shows. The CLI collects it (from the table and the Paytia secret) and
  * `renderReportHtml` turns it into one self-contained page.
@@ -30,24 +31,8 @@ export interface ReportDelivery {
   currency?: string;
 }
 
-export interface ReportFinding {
-  findingId: string;
-  type: string;
-  severity: string;
-  title: string;
-  description: string;
-  raisedAt: string;
-  alertedAt?: string;
-  /** Set when later evidence disproved it; `resolution` says why. */
-  resolvedAt?: string;
-  resolution?: string;
-  deliveryId?: string;
-  transactionId?: string;
-  referenceId?: string;
-  referenceNumber?: string;
-  /** The evidence as stored (parsed JSON). */
-  evidence: unknown;
-}
+/** A finding as the report shows it: the stored record, less the keys only the CLI prints. */
+export type ReportFinding = Omit<FindingRecord, 'subject' | 'cdrId'>;
 
 /** The Paytia credentials' state. Never a token value. */
 export interface ReportTokenState {
